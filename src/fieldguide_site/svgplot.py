@@ -1,0 +1,334 @@
+"""A small static SVG drawing of a plotly figure dict, for the first paint.
+
+Before JavaScript and Pyodide are up (or without them) a reader still sees the real figure the
+build computed. This draws the subset of plotly the demos use — scatter (lines, markers, text),
+bar (vertical and horizontal, grouped or stacked), heatmap and histogram, on linear, log or
+category axes, in one or several subplots placed by axis `domain` — and ignores the rest. plotly.js
+replaces it with the interactive chart once the page is live.
+"""
+
+from __future__ import annotations
+
+import math
+from html import escape
+
+W, H = 720, 400
+PAD_L, PAD_R, PAD_T, PAD_B = 64, 16, 34, 46
+PALETTE = ["#636efa", "#ef553b", "#00cc96", "#ab63fa", "#ffa15a", "#19d3f3", "#ff6692", "#b6e880"]
+
+
+def _num(v):
+    try:
+        x = float(v)
+    except (TypeError, ValueError):
+        return None
+    return x if math.isfinite(x) else None
+
+
+def _title(t):
+    if isinstance(t, dict):
+        return t.get("text") or ""
+    return t or ""
+
+
+class Axis:
+    def __init__(self, spec: dict, lo: float, hi: float, categories: list | None, px0: float, px1: float):
+        self.log = spec.get("type") == "log"
+        self.cats = categories
+        self.px0, self.px1 = px0, px1
+        rng = spec.get("range")
+        if categories is not None:
+            lo, hi = -0.5, len(categories) - 0.5
+        elif rng and len(rng) == 2 and _num(rng[0]) is not None and _num(rng[1]) is not None:
+            lo, hi = float(rng[0]), float(rng[1])  # plotly gives log ranges as exponents already
+        elif self.log:
+            lo, hi = math.log10(max(lo, 1e-300)), math.log10(max(hi, 1e-300))
+        if hi == lo:
+            lo, hi = lo - 1, hi + 1
+        if spec.get("autorange") == "reversed":
+            lo, hi = hi, lo
+        self.lo, self.hi = lo, hi
+        self.title = _title(spec.get("title"))
+
+    def __call__(self, v):
+        if self.cats is not None:
+            try:
+                t = float(self.cats.index(v))
+            except ValueError:
+                return None
+        else:
+            x = _num(v)
+            if x is None or (self.log and x <= 0):
+                return None
+            t = math.log10(x) if self.log else x
+        return self.px0 + (t - self.lo) / (self.hi - self.lo) * (self.px1 - self.px0)
+
+    def ticks(self, n=5):
+        if self.cats is not None:
+            step = max(1, len(self.cats) // 12)
+            return [(c, str(c)) for c in self.cats[::step]]
+        lo, hi = sorted((self.lo, self.hi))
+        if self.log:
+            out = []
+            for e in range(math.ceil(lo), math.floor(hi) + 1):
+                out.append((10.0 ** e, f"1e{e}" if abs(e) > 3 else f"{10.0 ** e:g}"))
+            step = max(1, len(out) // 6)
+            return out[::step]
+        span = hi - lo
+        raw = span / n
+        mag = 10 ** math.floor(math.log10(raw)) if raw > 0 else 1
+        step = min((m * mag for m in (1, 2, 5, 10) if m * mag >= raw), default=mag)
+        first = math.ceil(lo / step) * step
+        out, v = [], first
+        while v <= hi + step * 1e-9 and len(out) < 12:
+            out.append((v, f"{v:.6g}"))
+            v += step
+        return out
+
+
+def _values(trace, key):
+    v = trace.get(key)
+    return list(v) if isinstance(v, (list, tuple)) else []
+
+
+def _is_cat(vals):
+    return any(isinstance(v, str) for v in vals)
+
+
+def _axis_key(name: str) -> str:  # "x2" -> "xaxis2"
+    return name[0] + "axis" + name[1:]
+
+
+def figure_svg(fig: dict, label: str = "") -> str:
+    data = fig.get("data") or []
+    layout = fig.get("layout") or {}
+    width = int(layout.get("width") or W)
+    height = int(layout.get("height") or H)
+    parts = []
+    title = _title(layout.get("title"))
+    if title:
+        parts.append(f'<text x="{width / 2:.0f}" y="20" text-anchor="middle" class="fg-svg-title">{escape(title)}</text>')
+
+    # Group traces by their (x, y) axis pair; each pair is one subplot.
+    groups: dict[tuple[str, str], list[dict]] = {}
+    for t in data:
+        if t.get("visible") is False:
+            continue
+        groups.setdefault((t.get("xaxis", "x"), t.get("yaxis", "y")), []).append(t)
+    plot_l, plot_r, plot_t, plot_b = PAD_L, width - PAD_R, PAD_T, height - PAD_B
+    for gi, ((xa, ya), traces) in enumerate(groups.items()):
+        xs_spec = layout.get(_axis_key(xa), {}) or {}
+        ys_spec = layout.get(_axis_key(ya), {}) or {}
+        xd = xs_spec.get("domain", [0, 1])
+        yd = ys_spec.get("domain", [0, 1])
+        px0 = plot_l + xd[0] * (plot_r - plot_l) + (30 if xd[0] > 0 else 0)
+        px1 = plot_l + xd[1] * (plot_r - plot_l)
+        py0 = plot_b - yd[0] * (plot_b - plot_t)
+        py1 = plot_b - yd[1] * (plot_b - plot_t) + (24 if yd[1] < 1 else 0)
+        parts.append(_subplot(traces, xs_spec, ys_spec, px0, px1, py0, py1, gi))
+    legend = [t.get("name") for t in data if t.get("name") and t.get("showlegend", True) is not False]
+    if legend and layout.get("showlegend", True) is not False:
+        x = plot_l
+        for i, name in enumerate(legend[:8]):
+            col = _colour(next(t for t in data if t.get("name") == name), i)
+            parts.append(f'<rect x="{x}" y="{height - 14}" width="10" height="10" fill="{col}"/>'
+                         f'<text x="{x + 14}" y="{height - 5}" class="fg-svg-tick">{escape(str(name))}</text>')
+            x += 24 + 7 * len(str(name))
+    aria = escape(label or title or "chart")
+    return (f'<svg class="fg-svg" viewBox="0 0 {width} {height}" role="img" aria-label="{aria}" '
+            f'xmlns="http://www.w3.org/2000/svg" preserveAspectRatio="xMidYMid meet">{"".join(parts)}</svg>')
+
+
+def _colour(t: dict, i: int) -> str:
+    for src in (t.get("marker") or {}, t.get("line") or {}):
+        c = src.get("color")
+        if isinstance(c, str):
+            return escape(c)
+    return PALETTE[i % len(PALETTE)]
+
+
+def _subplot(traces, xs_spec, ys_spec, px0, px1, py0, py1, gi):
+    xs_all, ys_all, xcat, ycat = [], [], None, None
+    for t in traces:
+        kind = t.get("type", "scatter")
+        x, y = _values(t, "x"), _values(t, "y")
+        if kind == "heatmap":
+            z = t.get("z") or [[]]
+            x = x or list(range(len(z[0]) if z else 0))
+            y = y or list(range(len(z)))
+        if kind == "histogram":
+            x, y = _histogram(t)
+        if kind == "bar" and t.get("orientation") == "h":
+            pass
+        if _is_cat(x):
+            xcat = xcat or []
+            xcat += [v for v in x if v not in xcat]
+        else:
+            xs_all += [v for v in map(_num, x) if v is not None]
+        if _is_cat(y):
+            ycat = ycat or []
+            ycat += [v for v in y if v not in ycat]
+        else:
+            ys_all += [v for v in map(_num, y) if v is not None]
+        if kind == "bar":  # bars grow from zero
+            (xs_all if t.get("orientation") == "h" else ys_all).append(0.0)
+        if kind == "heatmap" and not _is_cat(x):
+            xs_all += [min(xs_all) - 0.5, max(xs_all) + 0.5] if xs_all else []
+            ys_all += [min(ys_all) - 0.5, max(ys_all) + 0.5] if ys_all else []
+    if ys_spec.get("type") == "log":
+        ys_all = [v for v in ys_all if v > 0]
+    if xs_spec.get("type") == "log":
+        xs_all = [v for v in xs_all if v > 0]
+    if ys_spec.get("barmode") == "stack":
+        pass
+    xax = Axis(xs_spec, min(xs_all, default=0), max(xs_all, default=1), xcat, px0, px1)
+    lo, hi = min(ys_all, default=0), max(ys_all, default=1)
+    if ycat is None and ys_spec.get("type") != "log" and not ys_spec.get("range"):
+        pad = (hi - lo) * 0.05 or 0.5
+        lo, hi = (lo - pad if lo != 0 else lo), hi + pad
+    yax = Axis(ys_spec, lo, hi, ycat, py0, py1)
+    out = [f'<g class="fg-svg-sub" data-sub="{gi}">',
+           f'<rect x="{px0:.1f}" y="{py1:.1f}" width="{px1 - px0:.1f}" height="{py0 - py1:.1f}" class="fg-svg-bg"/>']
+    for v, lab in xax.ticks():
+        p = xax(v)
+        if p is not None:
+            out.append(f'<line x1="{p:.1f}" x2="{p:.1f}" y1="{py1:.1f}" y2="{py0:.1f}" class="fg-svg-grid"/>'
+                       f'<text x="{p:.1f}" y="{py0 + 14:.1f}" text-anchor="middle" class="fg-svg-tick">{escape(lab[:14])}</text>')
+    for v, lab in yax.ticks():
+        p = yax(v)
+        if p is not None:
+            out.append(f'<line x1="{px0:.1f}" x2="{px1:.1f}" y1="{p:.1f}" y2="{p:.1f}" class="fg-svg-grid"/>'
+                       f'<text x="{px0 - 4:.1f}" y="{p + 4:.1f}" text-anchor="end" class="fg-svg-tick">{escape(lab[:12])}</text>')
+    if xax.title:
+        out.append(f'<text x="{(px0 + px1) / 2:.1f}" y="{py0 + 32:.1f}" text-anchor="middle" class="fg-svg-axis">{escape(xax.title)}</text>')
+    if yax.title:
+        out.append(f'<text transform="translate({px0 - 48:.1f},{(py0 + py1) / 2:.1f}) rotate(-90)" '
+                   f'text-anchor="middle" class="fg-svg-axis">{escape(yax.title)}</text>')
+    bars = [t for t in traces if t.get("type") == "bar"]
+    for i, t in enumerate(traces):
+        kind = t.get("type", "scatter")
+        col = _colour(t, i)
+        if kind == "heatmap":
+            out.append(_heatmap(t, xax, yax))
+        elif kind in ("bar", "histogram"):
+            out.append(_bars(t, xax, yax, col, bars.index(t) if t in bars else 0, max(len(bars), 1)))
+        else:
+            out.append(_scatter(t, xax, yax, col))
+    out.append("</g>")
+    return "".join(out)
+
+
+def _scatter(t, xax, yax, col):
+    x, y = _values(t, "x"), _values(t, "y")
+    if not x and y:
+        x = list(range(len(y)))
+    pts = [(xax(a), yax(b)) for a, b in zip(x, y)]
+    mode = t.get("mode", "lines+markers" if len(pts) < 20 else "lines")
+    out = []
+    if "lines" in mode:
+        seg, segs = [], []
+        for p in pts:
+            if None in p:
+                if seg:
+                    segs.append(seg)
+                seg = []
+            else:
+                seg.append(p)
+        if seg:
+            segs.append(seg)
+        dash = ' stroke-dasharray="5,4"' if (t.get("line") or {}).get("dash") else ""
+        for s in segs:
+            d = " ".join(f"{a:.1f},{b:.1f}" for a, b in s)
+            out.append(f'<polyline points="{d}" fill="none" stroke="{col}" stroke-width="2"{dash}/>')
+    if "markers" in mode:
+        size = (t.get("marker") or {}).get("size", 7)
+        r = (size if isinstance(size, (int, float)) else 7) / 2
+        for a, b in pts:
+            if a is not None and b is not None:
+                out.append(f'<circle cx="{a:.1f}" cy="{b:.1f}" r="{r:.1f}" fill="{col}"/>')
+    if "text" in mode:
+        texts = t.get("text") or []
+        if isinstance(texts, str):
+            texts = [texts] * len(pts)
+        for (a, b), s in zip(pts, texts):
+            if a is not None and b is not None and s:
+                out.append(f'<text x="{a + 6:.1f}" y="{b - 6:.1f}" class="fg-svg-tick">{escape(str(s))}</text>')
+    return "".join(out)
+
+
+def _bars(t, xax, yax, col, k, n):
+    if t.get("type") == "histogram":
+        x, y = _histogram(t)
+        n, k = 1, 0
+    else:
+        x, y = _values(t, "x"), _values(t, "y")
+    horizontal = t.get("orientation") == "h"
+    cats, vals = (y, x) if horizontal else (x, y)
+    if not cats:
+        cats = list(range(len(vals)))
+    cax, vax = (yax, xax) if horizontal else (xax, yax)
+    if cax.cats is not None:
+        width = abs(cax.px1 - cax.px0) / max(len(cax.cats), 1) * 0.8
+    else:
+        nums = sorted(v for v in map(_num, cats) if v is not None)
+        gaps = [b - a for a, b in zip(nums, nums[1:]) if b > a]
+        unit = min(gaps) if gaps else 1
+        width = abs(cax(nums[0] + unit) - cax(nums[0])) * 0.8 if nums and cax(nums[0]) is not None else 10
+    w = width / n
+    colours = (t.get("marker") or {}).get("color")
+    out = []
+    base = vax(0.0) if vax(0.0) is not None else (vax.px0)
+    for j, (c, v) in enumerate(zip(cats, vals)):
+        pc, pv = cax(c), vax(v)
+        if pc is None or pv is None:
+            continue
+        fill = escape(colours[j]) if isinstance(colours, list) and j < len(colours) and isinstance(colours[j], str) else col
+        off = pc - width / 2 + k * w
+        if horizontal:
+            x0, x1 = sorted((base, pv))
+            out.append(f'<rect x="{x0:.1f}" y="{off:.1f}" width="{x1 - x0:.1f}" height="{w:.1f}" fill="{fill}"/>')
+        else:
+            y0, y1 = sorted((base, pv))
+            out.append(f'<rect x="{off:.1f}" y="{y0:.1f}" width="{w:.1f}" height="{y1 - y0:.1f}" fill="{fill}"/>')
+    return "".join(out)
+
+
+def _histogram(t):
+    vals = [v for v in map(_num, _values(t, "x")) if v is not None]
+    if not vals:
+        return [], []
+    nb = int((t.get("nbinsx") or 0)) or min(30, max(5, int(math.sqrt(len(vals)))))
+    lo, hi = min(vals), max(vals)
+    if hi == lo:
+        return [lo], [len(vals)]
+    w = (hi - lo) / nb
+    counts = [0] * nb
+    for v in vals:
+        counts[min(int((v - lo) / w), nb - 1)] += 1
+    return [lo + (i + 0.5) * w for i in range(nb)], counts
+
+
+def _heatmap(t, xax, yax):
+    z = t.get("z") or []
+    x = _values(t, "x") or list(range(len(z[0]) if z else 0))
+    y = _values(t, "y") or list(range(len(z)))
+    flat = [v for row in z for v in map(_num, row) if v is not None]
+    zmin = _num(t.get("zmin")) if t.get("zmin") is not None else min(flat, default=0)
+    zmax = _num(t.get("zmax")) if t.get("zmax") is not None else max(flat, default=1)
+    span = (zmax - zmin) or 1
+    out = []
+    cw = abs(xax.px1 - xax.px0) / max(len(x), 1)
+    ch = abs(yax.px0 - yax.px1) / max(len(y), 1)
+    for i, row in enumerate(z):
+        for j, v in enumerate(row):
+            v = _num(v)
+            if v is None or i >= len(y) or j >= len(x):
+                continue
+            cx, cy = xax(x[j]), yax(y[i])
+            if cx is None or cy is None:
+                continue
+            a = max(0.0, min(1.0, (v - zmin) / span))
+            r, g, b = int(255 - 215 * a), int(255 - 170 * a), int(255 - 60 * a)
+            out.append(f'<rect x="{cx - cw / 2:.1f}" y="{cy - ch / 2:.1f}" width="{cw:.1f}" height="{ch:.1f}" '
+                       f'fill="rgb({r},{g},{b})"/>')
+    return "".join(out)
