@@ -1,0 +1,85 @@
+"""The build's own machinery: verified fetches, numbers in prose, the demo fence, the SVG pre-render."""
+
+from __future__ import annotations
+
+import hashlib
+import sys
+from pathlib import Path
+
+import markdown
+import pytest
+
+from fieldguide_site import numbers, svgplot
+from fieldguide_site.fence import parse_body
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "scripts"))
+import fetch_runtime  # noqa: E402
+
+
+def test_checksum_mismatch_stops_with_a_clear_message(tmp_path):
+    f = tmp_path / "thing.whl"
+    f.write_bytes(b"not what was promised")
+    with pytest.raises(SystemExit) as e:
+        fetch_runtime.install_verified(f, tmp_path / "out.whl", "0" * 64, "thing.whl")
+    assert "checksum mismatch for thing.whl" in str(e.value)
+    assert not (tmp_path / "out.whl").exists()
+
+
+def test_verified_install_copies_a_matching_file(tmp_path):
+    f = tmp_path / "a"
+    f.write_bytes(b"abc")
+    fetch_runtime.install_verified(f, tmp_path / "b", hashlib.sha256(b"abc").hexdigest(), "a")
+    assert (tmp_path / "b").read_bytes() == b"abc"
+
+
+def test_cached_vocabularies_match_the_official_hashes():
+    root = fetch_runtime.cache_dir()
+    for name, want in fetch_runtime.VOCABS.items():
+        assert fetch_runtime.sha256(root / "vocab" / f"{name}.tiktoken") == want
+
+
+@pytest.mark.parametrize("value,spec,out", [
+    (5.88e23, "sci", "5.88 × 10²³"), (3.7908e25, "sci", "3.79 × 10²⁵"), (1e3, "sci2", "1 × 10³"),
+    (1342177280, "comma", "1,342,177,280"), (0.4, "pct", "40%"), (70.6e9, "si", "70.6 billion"),
+    (343597383680, "gb", "343.6 GB"), (343597383680, "gib", "320.0 GiB"), (2 / 3, ".3f", "0.667"),
+    (9.96e9, "sci", "9.96 × 10⁹"), (9.999e9, "sci", "1 × 10¹⁰"),
+])
+def test_number_formats(value, spec, out):
+    assert numbers.fmt(value, spec) == out
+
+
+def test_numbers_in_prose_are_computed_and_code_is_left_alone():
+    md = markdown.Markdown(extensions=["fenced_code", numbers.FieldguideExtension()])
+    html = md.convert("Half of ten is {{ 10 / 2 | .1f }}.\n\n```\n{{ not evaluated }}\n```\n")
+    assert "Half of ten is 5.0." in html and "{{ not evaluated }}" in html
+
+
+def test_a_broken_number_fails_the_build():
+    md = markdown.Markdown(extensions=[numbers.FieldguideExtension()])
+    with pytest.raises(ValueError, match="no_such_module"):
+        md.convert("{{ no_such_module.f() }}")
+    with pytest.raises(ValueError):
+        md.convert("{{ __import__('os') }}")           # no builtins beyond a harmless few
+
+
+def test_fence_body():
+    assert parse_body("compute_economy\nparams: 1e12  # bigger\n") == ("compute_economy", {"params": "1e12"})
+    with pytest.raises(ValueError):
+        parse_body("\n")
+    with pytest.raises(ValueError):
+        parse_body("x\nnot an override")
+
+
+def test_svg_draws_every_supported_trace_kind():
+    fig = {"data": [
+        {"type": "scatter", "x": [1, 10, 100], "y": [1, 4, 9], "mode": "lines+markers", "name": "s"},
+        {"type": "bar", "x": ["a", "b"], "y": [3, 5], "xaxis": "x2", "yaxis": "y2"},
+        {"type": "heatmap", "z": [[0, 1], [1, 0]], "xaxis": "x3", "yaxis": "y3"},
+        {"type": "histogram", "x": [1, 2, 2, 3, 3, 3], "xaxis": "x4", "yaxis": "y4"},
+    ], "layout": {"title": {"text": "T <&>"}, "xaxis": {"type": "log", "domain": [0, 0.2]},
+                  "xaxis2": {"domain": [0.25, 0.45]}, "xaxis3": {"domain": [0.5, 0.7]},
+                  "xaxis4": {"domain": [0.75, 1]}}}
+    svg = svgplot.figure_svg(fig, "label")
+    assert svg.startswith("<svg") and "T &lt;&amp;&gt;" in svg
+    assert svg.count("<polyline") == 1 and svg.count("<circle") == 3
+    assert svg.count('data-sub="') == 4 and svg.count("<rect") > 8
