@@ -15,8 +15,10 @@ lives in a script rather than an MkDocs plugin so the site stays portable to oth
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import json
+import os
 import shutil
 import subprocess
 import sys
@@ -73,11 +75,18 @@ def main() -> None:
     manifest = {
         "pyodide_version": fetch_runtime.PYODIDE_VERSION,
         "pyodide": "pyodide/",
+        "pyodide_sri": None,
         "wheel": build_wheel(DEST),
         "plotly": "vendor/plotly.min.js",
         "data": {p.name: f"data/{p.name}" for p in vocabs.values()},
         "demos": stage_demos(DEST),
     }
+    if os.environ.get("FIELDGUIDE_RUNTIME", "self") == "cdn":
+        # Opt-in: load Pyodide from its CDN. pyodide.js is pinned by Subresource Integrity, computed
+        # from the copy verified above; Pyodide checks every package against its lock's sha256.
+        digest = hashlib.sha384((core / "pyodide.js").read_bytes()).digest()
+        manifest["pyodide"] = fetch_runtime.PYODIDE_CDN
+        manifest["pyodide_sri"] = "sha384-" + base64.b64encode(digest).decode()
     (DEST / "runtime.json").write_text(json.dumps(manifest, indent=1) + "\n")
     print(f"[stage] {len(manifest['demos'])} demos, wheel {manifest['wheel']}, runtime in {DEST.relative_to(REPO)}")
 

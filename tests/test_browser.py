@@ -43,18 +43,24 @@ def test_demo_goes_live_and_every_control_redraws(tab):
         if c["kind"] == "select":
             choices = [o[0] if isinstance(o, (list, tuple)) else o for o in c["options"]]
             targets = [v for v in choices if v != c["default"]][:2]
+        elif c["kind"] == "checkbox":
+            targets = ["toggle"]
+        elif c["kind"] in ("text", "textarea"):
+            targets = ["a different text, 123"]
         else:
             targets = [inp.get_attribute("min"), inp.get_attribute("max")]
         for target in targets:
-            before_out = page.inner_text(f"{DEMO} [data-demo-output]")
+            before_out = page.inner_html(f"{DEMO} [data-demo-output]")
             n = t.renders(DEMO)
             if c["kind"] == "select":
                 inp.select_option(str(target))
+            elif c["kind"] == "checkbox":
+                inp.click()
             else:
                 inp.fill(str(target))                 # range inputs take fill() and fire input
             t.wait_renders(DEMO, n + 1)
             page.wait_for_function(f"document.querySelector('{DEMO}').dataset.demoState === 'live'")
-            after_out = page.inner_text(f"{DEMO} [data-demo-output]")
+            after_out = page.inner_html(f"{DEMO} [data-demo-output]")
             assert after_out != before_out, f"{c['name']} → {target} did not change the output"
             sent = json.loads(page.get_attribute(DEMO, "data-demo-values"))
             shown = [v.strip() for v in re.split(r"\n", stats_text(page))]

@@ -69,7 +69,8 @@
     w.addEventListener("message", onMessage);
     manifest().then((m) => {
       if (w !== worker) return;
-      w.postMessage({ type: "boot", cfg: { pyodide: new URL(m.pyodide, RT).href, wheel: new URL(m.wheel, RT).href } });
+      w.postMessage({ type: "boot", cfg: {
+        pyodide: new URL(m.pyodide, RT).href, wheel: new URL(m.wheel, RT).href, sri: m.pyodide_sri || null } });
     }).catch((e) => { bootError = e; failAll(e); w.terminate(); });
   }
 

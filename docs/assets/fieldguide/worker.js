@@ -51,7 +51,13 @@ def _fg_render(key, values_json):
 async function boot(cfg) {
   const t0 = performance.now();
   self.postMessage({ type: "progress", text: "Loading the Python runtime…" });
-  importScripts(cfg.pyodide + "pyodide.js");
+  if (cfg.sri) {
+    // CDN mode: fetch pyodide.js under Subresource Integrity, then run that exact text.
+    const r = await fetch(cfg.pyodide + "pyodide.js", { integrity: cfg.sri, mode: "cors" });
+    importScripts(URL.createObjectURL(new Blob([await r.text()], { type: "text/javascript" })));
+  } else {
+    importScripts(cfg.pyodide + "pyodide.js");
+  }
   py = await loadPyodide({ indexURL: cfg.pyodide, stdout: () => {}, stderr: () => {} });
   self.postMessage({ type: "progress", text: "Loading numpy and fieldguide…" });
   const problems = [];
