@@ -1,0 +1,88 @@
+"""Numbers the act-3/chinchilla chapter states, recomputed from fieldguide.scaling."""
+
+import math
+
+import pytest
+
+from fieldguide import scaling, units
+
+
+def test_units():
+    assert units.SECONDS_PER_YEAR == pytest.approx(3.15576e7)
+    assert units.GIB == 2**30 and units.GB == 1e9
+    assert units.gb_to_gib(80) == pytest.approx(74.506, abs=1e-3)
+    assert units.gib_to_gb(units.gb_to_gib(80)) == pytest.approx(80)
+
+
+def test_six_nd():
+    assert scaling.train_flops(70e9, 1.4e12) == pytest.approx(5.88e23)
+    assert scaling.train_flops(405e9, 15.6e12) == pytest.approx(3.79e25, rel=1e-3)
+    # forward 2ND + backward 4ND
+    assert scaling.train_flops(1e9, 1e9) == pytest.approx(3 * scaling.inference_flops(1e9, 1e9))
+    assert scaling.lifetime_flops(1e9, 2e10, 1e11) == pytest.approx(6 * 1e9 * 2e10 + 2 * 1e9 * 1e11)
+
+
+def test_gpu_year():
+    # one H100 SXM at dense BF16 peak (989.4 TFLOP/s) for 365.25 days
+    assert scaling.peak_flops("H100 SXM") == pytest.approx(989.4e12)
+    assert scaling.gpu_year_flops("H100 SXM") == pytest.approx(3.12e22, rel=2e-3)
+    assert scaling.gpu_years(scaling.gpu_year_flops("H100 SXM"), "H100 SXM", 1.0) == pytest.approx(1.0)
+
+
+def test_llama3_405b_gpu_hours():
+    c = scaling.train_flops(405e9, 15.6e12)
+    assert scaling.gpu_hours(c, "H100 SXM", 0.4) == pytest.approx(26.6e6, rel=2e-3)
+
+
+def test_time_and_money_are_consistent():
+    c = 1e24
+    h = scaling.gpu_hours(c, "A100 80GB", 0.5)
+    assert h == pytest.approx(c / (312e12 * 0.5) / 3600)
+    assert scaling.wall_clock_days(c, "A100 80GB", 0.5, 1000) == pytest.approx(h / 1000 / 24)
+    assert scaling.training_cost_usd(c, "A100 80GB", 0.5, 1.5) == pytest.approx(1.5 * h)
+    # a faster GPU or a higher MFU needs fewer hours
+    assert scaling.gpu_hours(c, "B200", 0.5) < scaling.gpu_hours(c, "H100 SXM", 0.5) < h
+    assert scaling.gpu_hours(c, "H100 SXM", 0.6) < scaling.gpu_hours(c, "H100 SXM", 0.3)
+
+
+@pytest.mark.parametrize("bad", [0, -1, float("nan"), float("inf"), "abc", None])
+def test_bad_sizes_are_refused(bad):
+    with pytest.raises(ValueError):
+        scaling.train_flops(bad, 1e12)
+    with pytest.raises(ValueError):
+        scaling.gpu_hours(bad, "H100 SXM", 0.4)
+
+
+@pytest.mark.parametrize("mfu", [0, -0.1, 1.01, float("nan")])
+def test_mfu_outside_unit_interval_is_refused(mfu):
+    with pytest.raises(ValueError, match="MFU"):
+        scaling.gpu_hours(1e24, "H100 SXM", mfu)
+
+
+def test_unknown_gpu_and_bad_counts():
+    with pytest.raises(ValueError, match="unknown GPU"):
+        scaling.gpu_hours(1e24, "TPU v9", 0.4)
+    with pytest.raises(ValueError):
+        scaling.wall_clock_days(1e24, "H100 SXM", 0.4, 0)
+    with pytest.raises(ValueError):
+        scaling.training_cost_usd(1e24, "H100 SXM", 0.4, -2)
+
+
+def test_training_runs_table():
+    runs = {r["name"]: r for r in scaling.training_runs()}
+    for r in runs.values():
+        assert r["source"] and r["as_of"] and r["kind"]
+    tpp = {k: scaling.tokens_per_param(r["n_params"], r["n_tokens"]) for k, r in runs.items()}
+    assert tpp["Chinchilla 70B"] == pytest.approx(20)
+    assert tpp["Llama 3 8B"] == pytest.approx(1875)
+    assert tpp["Llama 3 70B"] == pytest.approx(214.3, abs=0.1)
+    assert tpp["Qwen3-0.6B"] == pytest.approx(60000)
+    assert tpp["Llama 1 65B"] == pytest.approx(21.5, abs=0.05)       # not 22
+    assert tpp["GPT-3 175B"] == pytest.approx(1.71, abs=0.01)
+    # Chinchilla and Gopher had matched training budgets (5.9e23 vs 5.0e23), not a smaller one
+    ch = scaling.train_flops(70e9, 1.4e12)
+    go = scaling.train_flops(280e9, 300e9)
+    assert go == pytest.approx(5.04e23) and 1 < ch / go < 1.2
+    r405 = runs["Llama 3 405B"]
+    assert scaling.train_flops(r405["n_params"], r405["n_tokens"]) == pytest.approx(
+        r405["reported_flops"], rel=0.01)
