@@ -86,3 +86,71 @@ def test_training_runs_table():
     r405 = runs["Llama 3 405B"]
     assert scaling.train_flops(r405["n_params"], r405["n_tokens"]) == pytest.approx(
         r405["reported_flops"], rel=0.01)
+
+
+# --- splitting a budget ------------------------------------------------------------------------
+
+def test_chinchilla_rule_at_gophers_budget():
+    n, d = scaling.chinchilla_opt(5.76e23)
+    assert n == pytest.approx(69.3e9, rel=1e-3) and d == pytest.approx(1.39e12, abs=0.005e12)
+    assert d / n == pytest.approx(20) and scaling.train_flops(n, d) == pytest.approx(5.76e23)
+
+
+def test_doubling_compute_grows_n_and_d_by_root_two():
+    for rule in scaling.RULES:
+        n1, d1 = scaling.chinchilla_opt(1e23, rule)
+        n2, d2 = scaling.chinchilla_opt(2e23, rule)
+        assert n2 * d2 == pytest.approx(2 * n1 * d1)
+        if rule == "20-tokens":
+            assert n2 / n1 == pytest.approx(math.sqrt(2)) and d2 / d1 == pytest.approx(math.sqrt(2))
+        else:  # the fits share the growth between N and D by their exponents, near √2 each
+            assert 1.3 < n2 / n1 < 1.6 and 1.3 < d2 / d1 < 1.6
+
+
+def test_rounded_hoffmann_constants_mislead():
+    n, d = scaling.chinchilla_opt(5.76e23, "hoffmann")
+    assert n == pytest.approx(32.2e9, rel=5e-3) and d / n == pytest.approx(92.6, rel=5e-3)
+    n, d = scaling.chinchilla_opt(5.76e23, "epoch")
+    assert 15 < d / n < 22 and 60e9 < n < 80e9
+
+
+def test_fit_optimum_is_the_minimum_of_the_iso_flop_curve():
+    import numpy as np
+    for fit in scaling.FITS:
+        c = 1e22
+        n0, d0 = scaling.fit_optimum(c, fit)
+        n = n0 * np.logspace(-0.5, 0.5, 2001)
+        losses = scaling.parametric_loss(n, c / (6 * n), fit)
+        assert n[np.argmin(losses)] == pytest.approx(n0, rel=2e-3)
+
+
+def test_parametric_loss_and_iso_loss_tokens_agree():
+    target = scaling.parametric_loss(7e10, 1.4e12)
+    assert scaling.iso_loss_tokens(7e10, target) == pytest.approx(1.4e12)
+    assert scaling.iso_loss_tokens(1e6, target) == math.inf      # too small to ever get there
+    with pytest.raises(ValueError):
+        scaling.parametric_loss(0, 1e12)
+    with pytest.raises(ValueError):
+        scaling.chinchilla_opt(1e23, "kaplan")
+
+
+def test_lifetime_optimum():
+    import numpy as np
+    c = 5.76e23
+    base = scaling.lifetime_optimum(c, 0)
+    n0, d0 = scaling.fit_optimum(c, "epoch")
+    assert base["n_params"] == n0 and base["n_tokens"] == pytest.approx(d0)
+    prev = base
+    for inf in (1e12, 1e13, 1e14):
+        r = scaling.lifetime_optimum(c, inf)
+        # smaller and longer-trained, same loss, cheaper over its life than the Chinchilla model
+        assert r["n_params"] < prev["n_params"] and r["n_tokens"] > prev["n_tokens"]
+        assert scaling.parametric_loss(r["n_params"], r["n_tokens"]) == pytest.approx(r["loss"])
+        assert r["lifetime_flops"] < r["chinchilla"]["lifetime_flops"]
+        # and it is the minimum: a brute-force scan along the same-loss curve finds nothing cheaper
+        n = r["n_params"] * np.logspace(-0.3, 0.3, 4001)
+        total = 6 * n * scaling.iso_loss_tokens(n, r["loss"]) + 2 * n * inf
+        assert total.min() >= r["lifetime_flops"] * (1 - 1e-6)
+        prev = r
+    with pytest.raises(ValueError):
+        scaling.lifetime_optimum(c, -1)

@@ -136,3 +136,137 @@ def chinchilla_rule(compute, tokens_per_param=CHINCHILLA_TOKENS_PER_PARAM) -> tu
     r = _positive("tokens per parameter", tokens_per_param)
     n = math.sqrt(c / (6.0 * r))
     return n, r * n
+
+
+# --- the parametric loss fit -----------------------------------------------------------------
+#
+# Hoffmann et al. (2022) also fitted L(N, D) = E + A/N^α + B/D^β to ~400 training runs. The
+# constants printed in the paper are rounded, and the fit itself did not converge well: with the
+# printed values the optimum at Gopher's budget is a ~32B model on ~93 tokens per parameter, far
+# from the 70B / 20 the paper's other two methods (and Chinchilla itself) give. Besiroglu et al.
+# (2024) refitted the same form on data reconstructed from the paper's figures and got constants
+# whose optimum sits near 20 tokens per parameter. We keep both, and say which one is in use.
+
+FITS = {
+    "hoffmann": {
+        "label": "Hoffmann et al. 2022, constants as printed (rounded)",
+        "E": 1.69, "A": 406.4, "B": 410.7, "alpha": 0.34, "beta": 0.28,
+        "source": "Hoffmann et al., Training Compute-Optimal Large Language Models, "
+                  "arXiv:2203.15556, Section 3.3 / Appendix D.2",
+    },
+    "epoch": {
+        "label": "Besiroglu et al. 2024 refit (Epoch AI)",
+        "E": 1.8172, "A": 482.01, "B": 2085.43, "alpha": 0.3478, "beta": 0.3658,
+        "source": "Besiroglu, Erdil, Barnett, You, Chinchilla Scaling: A Replication Attempt, "
+                  "arXiv:2404.10102",
+    },
+}
+
+
+def _fit(fit: str) -> dict:
+    if fit not in FITS:
+        raise ValueError(f"unknown loss fit {fit!r}; known: {', '.join(FITS)}")
+    return FITS[fit]
+
+
+def parametric_loss(n_params, n_tokens, fit: str = "epoch"):
+    """Predicted pre-training loss (nats per token) L = E + A/N^α + B/D^β.
+
+    Accepts numbers or NumPy arrays. E is the loss no model can beat (the text's own entropy);
+    the other two terms are what a finite model and a finite dataset each leave on the table.
+    """
+    import numpy as np
+
+    f = _fit(fit)
+    n = np.asarray(n_params, dtype=float)
+    d = np.asarray(n_tokens, dtype=float)
+    if not (np.all(np.isfinite(n)) and np.all(n > 0) and np.all(np.isfinite(d)) and np.all(d > 0)):
+        raise ValueError("parameters and tokens must be positive finite numbers")
+    out = f["E"] + f["A"] / n ** f["alpha"] + f["B"] / d ** f["beta"]
+    return float(out) if out.ndim == 0 else out
+
+
+def fit_optimum(compute, fit: str = "epoch") -> tuple[float, float]:
+    """(N, D) minimising the parametric loss subject to 6·N·D = compute (closed form).
+
+    Setting the derivative along the iso-FLOP curve to zero gives α·A/N^α = β·B/D^β, hence
+    N_opt = G·(C/6)^(β/(α+β)) with G = (αA / βB)^(1/(α+β)), and D_opt = (C/6) / N_opt.
+    """
+    f = _fit(fit)
+    c6 = _positive("compute", compute) / 6.0
+    a, b = f["alpha"], f["beta"]
+    g = (a * f["A"] / (b * f["B"])) ** (1.0 / (a + b))
+    n = g * c6 ** (b / (a + b))
+    return n, c6 / n
+
+
+RULES = {
+    "20-tokens": "20 tokens per parameter (rule of thumb)",
+    "hoffmann": FITS["hoffmann"]["label"],
+    "epoch": FITS["epoch"]["label"],
+}
+
+
+def chinchilla_opt(compute, rule: str = "20-tokens") -> tuple[float, float]:
+    """Compute-optimal (N, D) for a training budget, by the 20-tokens rule or a parametric fit.
+
+    chinchilla_opt(5.76e23) ≈ (69.3e9, 1.39e12): Gopher's budget, spent the Chinchilla way.
+    """
+    if rule == "20-tokens":
+        return chinchilla_rule(compute)
+    if rule in FITS:
+        return fit_optimum(compute, rule)
+    raise ValueError(f"unknown rule {rule!r}; choose one of: {', '.join(RULES)}")
+
+
+def iso_loss_tokens(n_params, target_loss, fit: str = "epoch"):
+    """Tokens D a model of size N needs to reach `target_loss`, or inf if it never can.
+
+    Solves E + A/N^α + B/D^β = L for D. A model too small to get below L (A/N^α ≥ L − E)
+    gets infinity: no amount of data rescues it.
+    """
+    import numpy as np
+
+    f = _fit(fit)
+    n = np.asarray(n_params, dtype=float)
+    gap = target_loss - f["E"] - f["A"] / n ** f["alpha"]
+    with np.errstate(divide="ignore", invalid="ignore"):
+        d = np.where(gap > 0, (f["B"] / np.where(gap > 0, gap, 1.0)) ** (1.0 / f["beta"]), np.inf)
+    return float(d) if d.ndim == 0 else d
+
+
+def lifetime_optimum(compute, inference_tokens=0.0, fit: str = "epoch") -> dict:
+    """The model that reaches the same loss as the compute-optimal one, cheapest over its life.
+
+    Quality target: the loss the fit's compute-optimal model reaches with `compute` FLOP.
+    Among all (N, D) reaching that loss, pick the one minimising 6·N·D + 2·N·(inference tokens).
+    With no inference this is the compute-optimal model itself; the more tokens it will serve,
+    the smaller and longer-trained the best model gets (the argument of Sardana & Frankle, 2023).
+    """
+    import numpy as np
+
+    f = _fit(fit)
+    inf_tokens = _non_negative("inference tokens", inference_tokens)
+    n0, d0 = fit_optimum(compute, fit)
+    target = parametric_loss(n0, d0, fit)
+    n_min = (f["A"] / (target - f["E"])) ** (1.0 / f["alpha"])  # below this, no D is enough
+
+    def total(n):
+        return 6.0 * n * iso_loss_tokens(n, target, fit) + 2.0 * n * inf_tokens
+
+    lo, hi = np.log(n_min) + 1e-9, np.log(n0) + 0.05
+    for _ in range(3):                                            # coarse-to-fine grid search
+        grid = np.linspace(lo, hi, 801)
+        k = int(np.argmin(total(np.exp(grid))))
+        lo, hi = max(grid[max(k - 1, 0)], np.log(n_min) + 1e-12), grid[min(k + 1, 800)]
+    n = float(np.exp(grid[k]))
+    if inf_tokens == 0:
+        n = n0                                                    # exact, not grid-rounded
+    d = float(iso_loss_tokens(n, target, fit))
+    return {
+        "n_params": n, "n_tokens": d, "loss": target,
+        "train_flops": 6.0 * n * d,
+        "lifetime_flops": 6.0 * n * d + 2.0 * n * inf_tokens,
+        "chinchilla": {"n_params": n0, "n_tokens": d0,
+                       "lifetime_flops": 6.0 * n0 * d0 + 2.0 * n0 * inf_tokens},
+    }
