@@ -107,8 +107,9 @@ def control_html(c: dict, value, uid: str) -> str:
             v = value
             step = c.get("step", _nice_step(hi - lo))
         shown = fmt_value(value)  # the unit is in the label
+        # data-default: the exact value, because the browser snaps a range's value to its step grid
         inp = (f'<input type="{kind}" {common} min="{_n(lo)}" max="{_n(hi)}" step="{_n(step)}" '
-               f'value="{_n(v)}"{extra} aria-valuetext="{escape(shown)}">')
+               f'value="{_n(v)}" data-default="{value!r}"{extra} aria-valuetext="{escape(shown)}">')
         if kind == "range":
             inp += f'<output class="fg-control-value" for="{cid}">{escape(shown)}</output>'
     elif kind == "select":

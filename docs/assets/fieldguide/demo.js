@@ -282,8 +282,10 @@
     if (inp.type === "checkbox") return inp.checked;
     if (inp.type === "range" || inp.type === "number") {
       if (inp.value.trim() === "") return inp.value;       // let Python say what is wrong
+      // Untouched: the exact default (a range snaps its value to the step grid, 16384 -> 16520).
+      if (inp.value === inp.dataset.initial && inp.dataset.default !== undefined) return Number(inp.dataset.default);
       const x = Number(inp.value);
-      if (inp.dataset.scale === "log") return Number(Math.pow(10, x).toPrecision(4));
+      if (inp.dataset.scale === "log") return Number(Math.pow(10, x).toPrecision(3));
       return x;
     }
     return inp.value;
@@ -299,6 +301,7 @@
       this.status = root.querySelector("[data-demo-status]");
       this.title = (root.querySelector(".fg-demo-title") || {}).textContent || this.id;
       this.inputs = this.form ? [...this.form.elements].filter((e) => e.name) : [];
+      for (const inp of this.inputs) inp.dataset.initial = inp.value;
       this.timeoutMs = 1000 * (Number(root.dataset.demoTimeout) || 5);
       this.busy = false;
       this.queued = null;
