@@ -7,7 +7,6 @@ every page must at least go live without a console error.
 from __future__ import annotations
 
 import json
-import re
 from pathlib import Path
 
 import pytest
