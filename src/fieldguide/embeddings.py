@@ -1,0 +1,232 @@
+"""Embeddings: a token id becomes a row of a matrix, and meaning becomes direction.
+
+An embedding matrix E has one row per vocabulary entry (V rows) and d columns. Looking a token
+up is just "take row `id`", which is the same as multiplying a one-hot vector by E -- nobody
+computes it that way, but the identity is why the lookup is a linear layer that gradients flow
+through.
+
+Where do useful coordinates come from? From an objective that makes words used in the same
+contexts get similar rows. This module builds the oldest such recipe that still works well:
+
+1. count how often word w appears within a few words of context c (a V x V co-occurrence table);
+2. turn counts into PPMI, positive pointwise mutual information, max(0, log P(w,c)/(P(w)P(c))):
+   "how much more often than chance do w and c meet?" -- frequent words stop dominating;
+3. factor the PPMI matrix with a truncated SVD and keep the top `dims` directions.
+
+Levy & Goldberg (2014) showed that word2vec's skip-gram with negative sampling is implicitly
+factorising a shifted PMI matrix, so this is a close cousin of word2vec, small enough to read.
+The shipped model (`load_cooc`) was built by `scripts/build_cooccurrence.py` from the docstrings
+and comments of Python's standard library; its JSON records the file list, hashes and settings.
+"""
+
+from __future__ import annotations
+
+import base64
+import re
+from functools import lru_cache
+
+import numpy as np
+
+from . import data
+
+WORD = re.compile(r"[a-z]+")
+
+
+# ---------------------------------------------------------------- lookup
+
+def one_hot(ids, vocab_size: int) -> np.ndarray:
+    """A (len(ids), V) matrix with a single 1 per row, at the token's id."""
+    ids = np.asarray(ids, dtype=np.int64).reshape(-1)
+    if ids.size and (ids.min() < 0 or ids.max() >= vocab_size):
+        raise ValueError(f"token ids must lie in 0..{vocab_size - 1}")
+    out = np.zeros((ids.size, vocab_size))
+    out[np.arange(ids.size), ids] = 1.0
+    return out
+
+
+def lookup(E: np.ndarray, ids) -> np.ndarray:
+    """Rows `ids` of E: what an embedding layer does (equal to one_hot(ids) @ E)."""
+    ids = np.asarray(ids, dtype=np.int64).reshape(-1)
+    if ids.size and (ids.min() < 0 or ids.max() >= E.shape[0]):
+        raise ValueError(f"token ids must lie in 0..{E.shape[0] - 1}")
+    return E[ids]
+
+
+# ---------------------------------------------------------------- geometry
+
+def unit_rows(E: np.ndarray) -> np.ndarray:
+    """Each row scaled to length 1 (zero rows stay zero)."""
+    E = np.asarray(E, dtype=np.float64)
+    n = np.linalg.norm(E, axis=-1, keepdims=True)
+    return np.divide(E, n, out=np.zeros_like(E), where=n > 0)
+
+
+def cosine(E: np.ndarray, v: np.ndarray) -> np.ndarray:
+    """cos(angle) between v and every row of E: dot product of unit vectors, in [-1, 1]."""
+    v = np.asarray(v, dtype=np.float64).reshape(-1)
+    nv = np.linalg.norm(v)
+    if nv == 0:
+        return np.zeros(E.shape[0])
+    return unit_rows(E) @ (v / nv)
+
+
+def nearest(E: np.ndarray, v: np.ndarray, k: int = 8, exclude=()) -> list[tuple[int, float]]:
+    """The k rows most similar to v by cosine, as (index, cosine), skipping `exclude`."""
+    sims = cosine(E, v)
+    sims[list(exclude)] = -np.inf
+    k = max(0, min(int(k), E.shape[0] - len(set(exclude))))
+    order = np.argsort(-sims, kind="stable")[:k]
+    return [(int(i), float(sims[i])) for i in order]
+
+
+def analogy(E: np.ndarray, a: int, b: int, c: int, k: int = 5) -> list[tuple[int, float]]:
+    """Rows nearest to a − b + c (unit vectors, a, b and c themselves excluded).
+
+    With a=king, b=man, c=woman the hoped-for answer is queen (Mikolov et al., 2013). Leaving the
+    three inputs out matters: without it the nearest row is very often a itself.
+    """
+    U = unit_rows(E)
+    return nearest(U, U[a] - U[b] + U[c], k, exclude=(a, b, c))
+
+
+def pca2(X: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Project rows onto their top two principal axes; also return the variance share of each."""
+    X = np.asarray(X, dtype=np.float64)
+    if X.ndim != 2 or X.shape[0] < 2:
+        raise ValueError("PCA needs at least two points")
+    Xc = X - X.mean(axis=0)
+    _, s, vt = np.linalg.svd(Xc, full_matrices=False)
+    coords = Xc @ vt[:2].T
+    if coords.shape[1] < 2:
+        coords = np.hstack([coords, np.zeros((coords.shape[0], 2 - coords.shape[1]))])
+    var = s ** 2
+    share = var[:2] / var.sum() if var.sum() > 0 else np.zeros(2)
+    return coords, np.pad(share, (0, 2 - share.size))
+
+
+# ---------------------------------------------------------------- co-occurrence model
+
+def words(text: str) -> list[str]:
+    """Lower-case alphabetic words: the tokenizer of the co-occurrence model."""
+    return WORD.findall(text.lower())
+
+
+def cooccurrence(docs: list[list[int]], vocab_size: int, window: int = 4) -> np.ndarray:
+    """V x V counts of word pairs at most `window` positions apart inside one document.
+
+    Each doc is a list of word ids, with -1 for words outside the vocabulary (they still take
+    up a position, so they do not bring distant words closer). The table is symmetric.
+    """
+    flat = np.concatenate([np.asarray(d, dtype=np.int64) for d in docs] or [np.zeros(0, np.int64)])
+    doc_of = np.repeat(np.arange(len(docs)), [len(d) for d in docs])
+    keys = []
+    for off in range(1, window + 1):
+        a, b = flat[:-off], flat[off:]
+        ok = (a >= 0) & (b >= 0) & (doc_of[:-off] == doc_of[off:])  # same document only
+        keys.append(a[ok] * vocab_size + b[ok])
+    keys = np.concatenate(keys) if keys else np.zeros(0, np.int64)
+    counts = np.bincount(keys, minlength=vocab_size ** 2).astype(np.float64)
+    counts = counts.reshape(vocab_size, vocab_size)
+    return counts + counts.T
+
+
+def ppmi(counts: np.ndarray, alpha: float = 0.75) -> np.ndarray:
+    """Positive PMI: max(0, log P(w,c) / (P(w) · P_alpha(c))).
+
+    P_alpha raises context counts to the power alpha before normalising ("context distribution
+    smoothing", Levy, Goldberg & Dagan 2015): it keeps rare contexts from getting huge PMI.
+    """
+    C = np.asarray(counts, dtype=np.float64)
+    if C.ndim != 2 or (C < 0).any():
+        raise ValueError("counts must be a non-negative matrix")
+    total = C.sum()
+    if total == 0:
+        return np.zeros_like(C)
+    pw = C.sum(axis=1) / total
+    cc = C.sum(axis=0) ** alpha
+    pc = cc / cc.sum()
+    with np.errstate(divide="ignore", invalid="ignore"):
+        pmi = np.log((C / total) / np.outer(pw, pc))
+    pmi[~np.isfinite(pmi)] = 0.0
+    return np.maximum(pmi, 0.0)
+
+
+def ppmi_svd(counts: np.ndarray, dims: int, alpha: float = 0.75,
+             power: float = 0.5) -> tuple[np.ndarray, np.ndarray]:
+    """Word vectors from a co-occurrence table: PPMI, then the top `dims` SVD directions.
+
+    PPMI ≈ U S Vᵀ; the word vectors are U · S^power (power 0.5 splits S evenly between words
+    and contexts). Returns (vectors of shape (V, dims), all singular values).
+    """
+    M = ppmi(counts, alpha)
+    if not 1 <= dims <= min(M.shape):
+        raise ValueError(f"dims must be between 1 and {min(M.shape)}")
+    U, s, _ = np.linalg.svd(M, full_matrices=False)
+    return U[:, :dims] * s[:dims] ** power, s
+
+
+@lru_cache(maxsize=1)
+def load_cooc() -> dict:
+    """The shipped co-occurrence model: {"words", "index", "vectors" (V x 300), "meta"}."""
+    raw = data.load("embeddings_cooc")
+    V, D = raw["shape"]
+    vec = np.frombuffer(base64.b64decode(raw["vectors_f16_b64"]), dtype="<f2")
+    vec = vec.reshape(V, D).astype(np.float64)
+    meta = {k: v for k, v in raw.items() if k not in ("vectors_f16_b64", "words")}
+    return {"words": raw["words"], "index": {w: i for i, w in enumerate(raw["words"])},
+            "vectors": vec, "meta": meta}
+
+
+def cooc_vectors(dims: int) -> np.ndarray:
+    """The co-occurrence model truncated to its first `dims` SVD directions."""
+    m = load_cooc()
+    if not 1 <= dims <= m["vectors"].shape[1]:
+        raise ValueError(f"dims must be between 1 and {m['vectors'].shape[1]}")
+    return m["vectors"][:, :dims]
+
+
+# A fixed, AUTHORED set of in-domain analogies, written down before measuring, so the accuracy
+# reported for the small model is not a cherry-picked success. Each pair is (x, y) with the same
+# relation; questions are y1 − x1 + x2 → y2 for every ordered pair of pairs.
+ANALOGY_PAIRS = {
+    "plural": [("file", "files"), ("line", "lines"), ("value", "values"), ("key", "keys"),
+               ("argument", "arguments"), ("object", "objects"), ("string", "strings"),
+               ("byte", "bytes"), ("character", "characters"), ("element", "elements"),
+               ("method", "methods"), ("function", "functions"), ("module", "modules"),
+               ("item", "items"), ("name", "names"), ("type", "types")],
+    "past tense": [("return", "returned"), ("call", "called"), ("raise", "raised"),
+                   ("create", "created"), ("open", "opened"), ("close", "closed"),
+                   ("use", "used"), ("pass", "passed"), ("add", "added"), ("change", "changed"),
+                   ("ignore", "ignored"), ("define", "defined"), ("start", "started")],
+}
+
+
+def analogy_questions(index: dict[str, int]) -> list[tuple[str, str, str, str, str]]:
+    """(relation, a, b, c, expected) with a − b + c → expected, for words in the vocabulary."""
+    qs = []
+    for rel, pairs in ANALOGY_PAIRS.items():
+        pairs = [(x, y) for x, y in pairs if x in index and y in index]
+        for x1, y1 in pairs:
+            for x2, y2 in pairs:
+                if x1 != x2:
+                    qs.append((rel, y1, x1, x2, y2))
+    return qs
+
+
+def analogy_accuracy(E: np.ndarray, index: dict[str, int], k: int = 1) -> dict[str, float]:
+    """Share of the authored analogy questions whose answer is in the top k, per relation."""
+    U = unit_rows(E)
+    hits: dict[str, list[int]] = {}
+    for rel, a, b, c, want in analogy_questions(index):
+        ia, ib, ic = index[a], index[b], index[c]
+        top = [i for i, _ in nearest(U, U[ia] - U[ib] + U[ic], k, exclude=(ia, ib, ic))]
+        hits.setdefault(rel, []).append(int(index[want] in top))
+    out = {rel: float(np.mean(h)) for rel, h in hits.items()}
+    out["all"] = float(np.mean([x for h in hits.values() for x in h])) if hits else 0.0
+    return out
+
+
+def cooc_analogy_accuracy(dims: int = 100, k: int = 1) -> float:
+    """Overall accuracy of the shipped co-occurrence model on the authored analogy set."""
+    m = load_cooc()
+    return analogy_accuracy(cooc_vectors(dims), m["index"], k)["all"]
