@@ -270,3 +270,11 @@ def lifetime_optimum(compute, inference_tokens=0.0, fit: str = "epoch") -> dict:
         "chinchilla": {"n_params": n0, "n_tokens": d0,
                        "lifetime_flops": 6.0 * n0 * d0 + 2.0 * n0 * inf_tokens},
     }
+
+
+def training_run(name: str) -> dict:
+    """One published run by name, e.g. training_run("Llama 3 8B")."""
+    for r in training_runs():
+        if r["name"] == name:
+            return r
+    raise ValueError(f"unknown run {name!r}; known: {', '.join(r['name'] for r in training_runs())}")
