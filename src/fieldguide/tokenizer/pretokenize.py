@@ -1,0 +1,123 @@
+"""Pre-tokenization: cut text into pieces before BPE ever sees it.
+
+BPE on its own would happily merge across word boundaries ("e t" in "the tree") and glue digits to
+letters. GPT-style tokenizers therefore first split the text with a regular expression -- letters
+with an optional leading space, runs of 1-3 digits, punctuation runs, whitespace -- and run BPE
+*inside* each piece. The pieces are the unit of the cache too: the same piece always gets the
+same ids.
+
+tiktoken writes these patterns with Unicode properties (`\\p{L}` letters, `\\p{N}` numbers,
+`\\p{Lu}` upper-case...) for the Rust `fancy-regex` engine. Python's `re` has no `\\p{...}`, so we
+build each property as an explicit character class from `unicodedata` (the Unicode tables of the
+running Python) and then write the *same* pattern, alternative for alternative, in `re` syntax.
+Python 3.11+ has the possessive quantifiers (`?+`, `++`, `*+`) and both engines are backtracking
+and leftmost-first, so the translation is literal. Three details matter:
+
+* `\\s` in Rust is the Unicode White_Space property (25 code points). Python's `\\s` and
+  `str.isspace()` are wider: they include U+001C-U+001F (the information separators), which are
+  *not* White_Space. So we spell the property out, and `\\S` becomes "any character outside it".
+* `$` in Rust (without multi-line mode) is the end of the text; Python's `$` also matches before a
+  final newline, so we write `\\Z`.
+* `(?i:'s|'t|...)` folds case with Unicode simple case folding, so `'S` and even `'ſ` (U+017F,
+  long s) are contractions. Python's `(?i:...)` folds the same way.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+# The Unicode White_Space property (PropList.txt), unchanged since Unicode 6.3 removed U+180E.
+WHITE_SPACE = ("\t\n\x0b\x0c\r \x85\xa0\u1680" + "".join(map(chr, range(0x2000, 0x200B)))
+               + "\u2028\u2029\u202f\u205f\u3000")
+
+# Planes 4-13 hold no assigned characters (in Unicode 15, and still in 16); planes 15-16 are private
+# use (category Co). Scanning only these planes makes the tables ~3x faster to build.
+PLANES = (0, 1, 2, 3, 14)
+
+# One byte per general category group the patterns distinguish.
+_GROUP = {"Lu": b"U", "Lt": b"U", "Ll": b"l", "Lm": b"o", "Lo": b"o",
+          "Mn": b"M", "Mc": b"M", "Me": b"M", "Nd": b"N", "Nl": b"N", "No": b"N"}
+
+
+def _category_runs() -> dict[str, list[tuple[int, int]]]:
+    """Code-point ranges per group: U (Lu, Lt), l (Ll), o (Lm, Lo), M (marks), N (numbers)."""
+    import numpy as np
+    cat, group = unicodedata.category, _GROUP
+    runs: dict[str, list[tuple[int, int]]] = {g: [] for g in "UloMN"}
+    for plane in PLANES:
+        base = plane << 16
+        codes = bytes(b"".join(group.get(c, b".") for c in map(cat, map(chr, range(base, base + 0x10000)))))
+        arr = np.frombuffer(codes, dtype=np.uint8)
+        edges = np.flatnonzero(np.diff(arr)) + 1
+        starts = np.concatenate(([0], edges))
+        ends = np.concatenate((edges, [len(arr)])) - 1
+        for s, e in zip(starts.tolist(), ends.tolist()):
+            g = chr(arr[s])
+            if g != ".":
+                runs[g].append((base + s, base + e))
+    return runs
+
+
+def _cls(ranges: list[tuple[int, int]]) -> str:
+    """The body of a regex character class for these code-point ranges."""
+    return "".join(f"\\U{a:08x}" if a == b else f"\\U{a:08x}-\\U{b:08x}" for a, b in sorted(ranges))
+
+
+_RUNS = _category_runs()
+L = _cls(_RUNS["U"] + _RUNS["l"] + _RUNS["o"])      # \p{L}
+N = _cls(_RUNS["N"])                                # \p{N}
+UPPER = _cls(_RUNS["U"] + _RUNS["o"] + _RUNS["M"])  # [\p{Lu}\p{Lt}\p{Lm}\p{Lo}\p{M}]
+LOWER = _cls(_RUNS["l"] + _RUNS["o"] + _RUNS["M"])  # [\p{Ll}\p{Lm}\p{Lo}\p{M}]
+S = "".join(f"\\U{ord(c):08x}" for c in WHITE_SPACE)  # \s as Rust means it
+
+# cl100k_base, as tiktoken writes it:
+#   '(?i:[sdmt]|ll|ve|re)|[^\r\n\p{L}\p{N}]?+\p{L}++|\p{N}{1,3}+| ?[^\s\p{L}\p{N}]++[\r\n]*+
+#   |\s++$|\s*[\r\n]|\s+(?!\S)|\s
+CL100K = "|".join([
+    r"'(?i:[sdmt]|ll|ve|re)",
+    rf"[^\r\n{L}{N}]?+[{L}]++",
+    rf"[{N}]{{1,3}}+",
+    rf" ?[^{S}{L}{N}]++[\r\n]*+",
+    rf"[{S}]++\Z",
+    rf"[{S}]*[\r\n]",
+    rf"[{S}]+(?![^{S}])",
+    rf"[{S}]",
+])
+
+# o200k_base: case-aware letter runs (an upper-case run then lower-case letters, so "HelloWorld"
+# is two pieces and "JSONParser" is "JSON" + "Parser"), contractions glued to the word, and
+# "/" allowed to trail punctuation:
+#   [^\r\n\p{L}\p{N}]?[\p{Lu}\p{Lt}\p{Lm}\p{Lo}\p{M}]*[\p{Ll}\p{Lm}\p{Lo}\p{M}]+(?i:'s|'t|'re|'ve|'m|'ll|'d)?
+#   |[^\r\n\p{L}\p{N}]?[\p{Lu}\p{Lt}\p{Lm}\p{Lo}\p{M}]+[\p{Ll}\p{Lm}\p{Lo}\p{M}]*(?i:'s|'t|'re|'ve|'m|'ll|'d)?
+#   |\p{N}{1,3}| ?[^\s\p{L}\p{N}]+[\r\n/]*|\s*[\r\n]+|\s+(?!\S)|\s+
+_CONTRACTION = r"(?i:'s|'t|'re|'ve|'m|'ll|'d)?"
+O200K = "|".join([
+    rf"[^\r\n{L}{N}]?[{UPPER}]*[{LOWER}]+{_CONTRACTION}",
+    rf"[^\r\n{L}{N}]?[{UPPER}]+[{LOWER}]*{_CONTRACTION}",
+    rf"[{N}]{{1,3}}",
+    rf" ?[^{S}{L}{N}]+[\r\n/]*",
+    rf"[{S}]*[\r\n]+",
+    rf"[{S}]+(?![^{S}])",
+    rf"[{S}]+",
+])
+
+PATTERNS = {"cl100k_base": CL100K, "o200k_base": O200K}
+_COMPILED: dict[str, re.Pattern] = {}
+
+
+def compiled(pattern: str) -> re.Pattern:
+    """The compiled `re` pattern for 'o200k_base', 'cl100k_base' or a pattern string."""
+    pat = PATTERNS.get(pattern, pattern)
+    if pat not in _COMPILED:
+        _COMPILED[pat] = re.compile(pat)
+    return _COMPILED[pat]
+
+
+def split(text: str, pattern: str = "o200k_base") -> list[str]:
+    """The pre-token pieces of `text`, in order; joined they give `text` back.
+
+    >>> split("Hello world's 12345!!\\n\\n")
+    ['Hello', ' world's', ' ', '123', '45', '!!\\n\\n']
+    """
+    return compiled(pattern).findall(text)
