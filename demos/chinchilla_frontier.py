@@ -31,8 +31,10 @@ def _tpp(n, d):
     return f"{r:,.0f}" if r >= 100 else f"{r:.3g}"
 
 
-MODELS = ["GPT-3 175B", "Gopher 280B", "Chinchilla 70B", "Llama 3 8B", "Llama 3 70B",
-          "Llama 3 405B", "Qwen3-0.6B"]
+# published models drawn on the N–D plane, with label positions that keep neighbours apart
+MODELS = {"GPT-3 175B": "bottom left", "Gopher 280B": "bottom right", "Chinchilla 70B": "top left",
+          "Llama 3 8B": "top center", "Llama 3 70B": "top center", "Llama 3 405B": "top center",
+          "Qwen3-0.6B": "top center"}
 X_RANGE, Y_RANGE = (6.5, 13), (8, 16)          # log10 axes of the N–D plane
 
 
@@ -45,7 +47,7 @@ def _loss_figure(c, fit, n_opt, rule_point):
     n0, _ = scaling.fit_optimum(c, fit)
     traces = []
     for mult, width, name in ((0.1, 1, "C / 10"), (1.0, 3, "this budget C"), (10.0, 1, "10 × C")):
-        n = n0 * np.sqrt(mult) * np.logspace(-1.5, 1.5, 121)
+        n = n0 * np.sqrt(mult) * np.logspace(-1.5, 1.5, 61)
         loss = scaling.parametric_loss(n, c * mult / (6 * n), fit)
         traces.append({"type": "scatter", "mode": "lines", "name": name, "x": n, "y": loss,
                        "line": {"width": width, "color": "#264653" if mult == 1 else "#aaaaaa"}})
@@ -63,11 +65,11 @@ def _loss_figure(c, fit, n_opt, rule_point):
 
 
 def _plane_figure(c, rule, fit, n_opt, d_opt, life, show_models):
-    ns = np.logspace(*X_RANGE, 60)
+    ns = 10.0 ** np.array(X_RANGE)       # straight lines on log-log axes: two points each
     if rule == "20-tokens":
         path = {"x": ns, "y": 20 * ns, "name": "optimum for every budget: D = 20·N"}
-    else:
-        cs = np.logspace(16, 28, 60)
+    else:                                # N and D are powers of C along the fit's optimum
+        cs = np.array([1e14, 1e30])
         pts = np.array([scaling.fit_optimum(ci, fit) for ci in cs])
         path = {"x": pts[:, 0], "y": pts[:, 1], "name": "fit's optimum for every budget"}
     traces = [dict(path, type="scatter", mode="lines", line={"dash": "dash", "color": "#2a9d8f"}),
@@ -75,7 +77,7 @@ def _plane_figure(c, rule, fit, n_opt, d_opt, life, show_models):
                "x": ns, "y": c / (6 * ns), "line": {"color": "#aaaaaa", "width": 1}}]
     # the same-quality curve: every (N, D) the fit says reaches the lifetime target loss
     n_min = (scaling.FITS[fit]["A"] / (life["loss"] - scaling.FITS[fit]["E"])) ** (1 / scaling.FITS[fit]["alpha"])
-    n_iso = n_min * np.logspace(0.002, 4, 160)
+    n_iso = n_min * np.logspace(0.002, 4, 80)
     d_iso = scaling.iso_loss_tokens(n_iso, life["loss"], fit)
     keep = d_iso < 10 ** (Y_RANGE[1] + 1)
     traces.append({"type": "scatter", "mode": "lines", "name": f"same loss, {life['loss']:.3f}",
@@ -84,7 +86,7 @@ def _plane_figure(c, rule, fit, n_opt, d_opt, life, show_models):
         runs = [r for r in scaling.training_runs() if r["name"] in MODELS]
         traces.append({"type": "scatter", "mode": "markers+text", "name": "published models",
                        "x": [r["n_params"] for r in runs], "y": [r["n_tokens"] for r in runs],
-                       "text": [r["name"] for r in runs], "textposition": "top center",
+                       "text": [r["name"] for r in runs], "textposition": [MODELS[r["name"]] for r in runs],
                        "marker": {"size": 7, "color": "#555555"}})
     traces.append({"type": "scatter", "mode": "markers", "name": "compute-optimal",
                    "x": [n_opt], "y": [d_opt], "marker": {"symbol": "diamond", "size": 13, "color": "#2a9d8f"}})

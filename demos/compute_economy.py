@@ -14,6 +14,10 @@ TITLE = "The compute economy of a training run"
 BADGE = "REAL"
 ASSETS = []
 GPUS = ["H100 SXM", "H200", "B200", "A100 80GB"]
+# published runs drawn on the chart, with label positions that keep neighbours apart
+RUNS = {"GPT-3 175B": "bottom left", "Gopher 280B": "bottom right", "Chinchilla 70B": "top left",
+        "Llama 3 8B": "top center", "Llama 3 70B": "top center", "Llama 3 405B": "top center",
+        "Qwen3-0.6B": "top center"}
 CONTROLS = [
     {"name": "params", "kind": "range", "label": "Parameters N", "min": 1e8, "max": 2e12,
      "default": 70e9, "scale": "log", "unit": "parameters"},
@@ -52,7 +56,7 @@ def _figure(n, d, c, n_opt, d_opt, runs):
            "x": iso_x, "y": [c / (6 * x) for x in iso_x], "line": {"color": "#999999", "width": 1}}
     real = {"type": "scatter", "mode": "markers+text", "name": "published runs",
             "x": [r["n_params"] for r in runs], "y": [r["n_tokens"] for r in runs],
-            "text": [r["name"] for r in runs], "textposition": "top center",
+            "text": [r["name"] for r in runs], "textposition": [RUNS[r["name"]] for r in runs],
             "marker": {"size": 8, "color": "#555555"},
             "hovertext": [f"{r['name']}: {compact(r['n_tokens'] / r['n_params'])} tokens/param"
                           for r in runs]}
@@ -91,7 +95,7 @@ def render(params=70e9, tokens_per_param=20, gpu="H100 SXM", mfu=0.4, n_gpus=163
         {"label": "Compute bill", "value": _money(usd),
          "note": f"at ${usd_per_gpu_hour:.2f} per GPU-hour, rental only"},
     ]}
-    runs = scaling.training_runs()
+    runs = [r for r in scaling.training_runs() if r["name"] in RUNS]
     fig = _figure(n, d, c, n_opt, d_opt, runs)
     alt = (f"Log-log plot of training tokens against parameters. This run: N = {compact(n)}, "
            f"D = {compact(d)}, C = {sci(c)} FLOP. The Chinchilla line D = 20N passes through "
