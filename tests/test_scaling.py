@@ -154,3 +154,12 @@ def test_lifetime_optimum():
         prev = r
     with pytest.raises(ValueError):
         scaling.lifetime_optimum(c, -1)
+
+
+def test_reader_formats():
+    assert units.sci(5.88e23) == "5.88×10²³"
+    assert units.sci(9.9996e5) == "1.00×10⁶"           # rounding carries into the exponent
+    assert units.sci(4e-3, 2) == "4.0×10⁻³"
+    assert units.compact(70e9) == "70B" and units.compact(1.4e12) == "1.4T"
+    assert units.compact(26.6e6) == "26.6M" and units.compact(500) == "500"
+    assert units.compact(4e15) == units.sci(4e15)       # no made-up suffix past trillions
