@@ -35,10 +35,15 @@ CONTROLS = [
 
 
 def _duration(days: float) -> str:
+    hours = days * 24
+    if hours < 1 / 60:
+        return f"{hours * 3600:.3g} seconds"
+    if hours < 1:
+        return f"{hours * 60:.3g} minutes"
     if days < 1:
-        return f"{days * 24:.3g} hours"
+        return f"{hours:.3g} hours"
     if days > 730:
-        return f"{days / 365.25:.3g} years"
+        return f"{compact(days / 365.25)} years"
     return f"{days:.3g} days"
 
 
@@ -90,7 +95,7 @@ def render(params=70e9, tokens_per_param=20, gpu="H100 SXM", mfu=0.4, n_gpus=163
         {"label": "Training compute 6·N·D", "value": sci(c), "unit": "FLOP"},
         {"label": "GPU-hours", "value": compact(hours), "unit": f"{gpu}-hours",
          "note": f"at {peak:g} TFLOP/s peak × {mfu:.0%} MFU"},
-        {"label": "GPU-years", "value": f"{years:,.3g}", "unit": "GPU-years (365.25 days)"},
+        {"label": "GPU-years", "value": compact(years), "unit": "GPU-years (365.25 days)"},
         {"label": "Wall clock", "value": _duration(days), "note": f"on {n_gpus:,} GPUs"},
         {"label": "Compute bill", "value": _money(usd),
          "note": f"at ${usd_per_gpu_hour:.2f} per GPU-hour, rental only"},
@@ -105,7 +110,7 @@ def render(params=70e9, tokens_per_param=20, gpu="H100 SXM", mfu=0.4, n_gpus=163
                        for r in runs) + ".")
     if tokens_per_param > 25:
         verdict = (f"Over-trained: the same {sci(c)} FLOP could train a {compact(n_opt)} model "
-                   f"on {compact(d_opt)} tokens, which the Chinchilla rule predicts reaches a lower "
+                   f"on {compact(d_opt)} tokens, which by Chinchilla's result would reach a lower "
                    f"loss. A smaller model is cheaper to serve, which is why labs do this on purpose.")
     elif tokens_per_param < 15:
         verdict = (f"Under-trained by the Chinchilla rule: for {sci(c)} FLOP it would pick a "
