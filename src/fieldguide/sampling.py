@@ -39,6 +39,26 @@ PRESETS = {
                  "presence": 0.0, "frequency": 0.2},
 }
 
+# Hand-authored next-token distributions for the sampling chapter (AUTHORED, not from a model):
+# token texts and probabilities. "capital-of-Japan" is calibrated so that top-p 0.7 and top-k 3
+# keep the same three tokens.
+EXAMPLES = {
+    "capital-of-Japan": {
+        "prompt": "The capital of Japan is",
+        "tokens": [" Tokyo", " Kyoto", " a", " the", " located", " Osaka", " known", " one", " not",
+                   " home"],
+        "probs": [0.55, 0.12, 0.08, 0.06, 0.05, 0.04, 0.035, 0.03, 0.025, 0.01]},
+    "peaked": {
+        "prompt": "2 + 2 =",
+        "tokens": [" 4", " four", " 5", " 3", " 22", " ?", " 2", " 8"],
+        "probs": [0.93, 0.03, 0.012, 0.01, 0.008, 0.005, 0.003, 0.002]},
+    "flat": {
+        "prompt": "My favourite colour is",
+        "tokens": [" blue", " green", " red", " purple", " black", " yellow", " orange", " pink",
+                   " white", " grey"],
+        "probs": [0.14, 0.13, 0.12, 0.11, 0.1, 0.1, 0.09, 0.08, 0.07, 0.06]},
+}
+
 
 # --- basics ----------------------------------------------------------------------------------------
 
