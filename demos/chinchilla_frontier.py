@@ -51,7 +51,7 @@ def _loss_figure(c, fit, n_opt, rule_point):
         loss = scaling.parametric_loss(n, c * mult / (6 * n), fit)
         traces.append({"type": "scatter", "mode": "lines", "name": name, "x": n, "y": loss,
                        "line": {"width": width, "color": "#264653" if mult == 1 else "#aaaaaa"}})
-    traces.append({"type": "scatter", "mode": "markers", "name": "minimum of the fit",
+    traces.append({"type": "scatter", "mode": "markers", "name": "fit minimum",
                    "x": [n0], "y": [scaling.parametric_loss(n0, c / (6 * n0), fit)],
                    "marker": {"symbol": "circle-open", "size": 14, "color": "#264653"}})
     if rule_point:
@@ -67,30 +67,30 @@ def _loss_figure(c, fit, n_opt, rule_point):
 def _plane_figure(c, rule, fit, n_opt, d_opt, life, show_models):
     ns = 10.0 ** np.array(X_RANGE)       # straight lines on log-log axes: two points each
     if rule == "20-tokens":
-        path = {"x": ns, "y": 20 * ns, "name": "optimum for every budget: D = 20·N"}
+        path = {"x": ns, "y": 20 * ns, "name": "optimum, D = 20·N"}
     else:                                # N and D are powers of C along the fit's optimum
         cs = np.array([1e14, 1e30])
         pts = np.array([scaling.fit_optimum(ci, fit) for ci in cs])
-        path = {"x": pts[:, 0], "y": pts[:, 1], "name": "fit's optimum for every budget"}
+        path = {"x": pts[:, 0], "y": pts[:, 1], "name": "fit's optimum"}
     traces = [dict(path, type="scatter", mode="lines", line={"dash": "dash", "color": "#2a9d8f"}),
-              {"type": "scatter", "mode": "lines", "name": f"same compute, {sci(c)} FLOP",
+              {"type": "scatter", "mode": "lines", "name": "same compute",
                "x": ns, "y": c / (6 * ns), "line": {"color": "#aaaaaa", "width": 1}}]
     # the same-quality curve: every (N, D) the fit says reaches the lifetime target loss
     n_min = (scaling.FITS[fit]["A"] / (life["loss"] - scaling.FITS[fit]["E"])) ** (1 / scaling.FITS[fit]["alpha"])
     n_iso = n_min * np.logspace(0.002, 4, 80)
     d_iso = scaling.iso_loss_tokens(n_iso, life["loss"], fit)
     keep = d_iso < 10 ** (Y_RANGE[1] + 1)
-    traces.append({"type": "scatter", "mode": "lines", "name": f"same loss, {life['loss']:.3f}",
+    traces.append({"type": "scatter", "mode": "lines", "name": f"same loss ({life['loss']:.3f})",
                    "x": n_iso[keep], "y": d_iso[keep], "line": {"color": "#e9c46a"}})
     if show_models:
         runs = [r for r in scaling.training_runs() if r["name"] in MODELS]
-        traces.append({"type": "scatter", "mode": "markers+text", "name": "published models",
+        traces.append({"type": "scatter", "mode": "markers+text", "name": "published",
                        "x": [r["n_params"] for r in runs], "y": [r["n_tokens"] for r in runs],
                        "text": [r["name"] for r in runs], "textposition": [MODELS[r["name"]] for r in runs],
                        "marker": {"size": 7, "color": "#555555"}})
     traces.append({"type": "scatter", "mode": "markers", "name": "compute-optimal",
                    "x": [n_opt], "y": [d_opt], "marker": {"symbol": "diamond", "size": 13, "color": "#2a9d8f"}})
-    traces.append({"type": "scatter", "mode": "markers", "name": "cheapest over its lifetime",
+    traces.append({"type": "scatter", "mode": "markers", "name": "lifetime optimum",
                    "x": [life["n_params"]], "y": [life["n_tokens"]],
                    "marker": {"symbol": "star", "size": 16, "color": "#e76f51"}})
     layout = {"xaxis": {"title": {"text": "parameters N"}, "type": "log", "range": list(X_RANGE)},

@@ -53,19 +53,19 @@ def _money(usd: float) -> str:
 
 def _figure(n, d, c, n_opt, d_opt, runs):
     lo, hi = 1e8, 2e12
-    chin = {"type": "scatter", "mode": "lines", "name": "Chinchilla line, D = 20·N",
+    chin = {"type": "scatter", "mode": "lines", "name": "Chinchilla, D = 20·N",
             "x": [lo, hi], "y": [20 * lo, 20 * hi], "line": {"dash": "dash", "color": "#2a9d8f"}}
     # every (N, D) with 6·N·D = C: a straight line of slope -1 on log axes
     iso_x = [x for x in (lo, hi) ]
-    iso = {"type": "scatter", "mode": "lines", "name": f"same compute, {sci(c)} FLOP",
+    iso = {"type": "scatter", "mode": "lines", "name": "same compute",
            "x": iso_x, "y": [c / (6 * x) for x in iso_x], "line": {"color": "#999999", "width": 1}}
-    real = {"type": "scatter", "mode": "markers+text", "name": "published runs",
+    real = {"type": "scatter", "mode": "markers+text", "name": "published",
             "x": [r["n_params"] for r in runs], "y": [r["n_tokens"] for r in runs],
             "text": [r["name"] for r in runs], "textposition": [RUNS[r["name"]] for r in runs],
             "marker": {"size": 8, "color": "#555555"},
             "hovertext": [f"{r['name']}: {compact(r['n_tokens'] / r['n_params'])} tokens/param"
                           for r in runs]}
-    opt = {"type": "scatter", "mode": "markers", "name": "20 tokens/param at this compute",
+    opt = {"type": "scatter", "mode": "markers", "name": "optimum at this compute",
            "x": [n_opt], "y": [d_opt], "marker": {"symbol": "diamond", "size": 13, "color": "#2a9d8f"}}
     you = {"type": "scatter", "mode": "markers", "name": "this run", "x": [n], "y": [d],
            "marker": {"symbol": "star", "size": 18, "color": "#e76f51"}}

@@ -16,6 +16,8 @@ from __future__ import annotations
 
 import math
 
+import numpy as np
+
 from . import data
 from .units import SECONDS_PER_DAY, SECONDS_PER_HOUR, SECONDS_PER_YEAR
 
@@ -175,8 +177,6 @@ def parametric_loss(n_params, n_tokens, fit: str = "epoch"):
     Accepts numbers or NumPy arrays. E is the loss no model can beat (the text's own entropy);
     the other two terms are what a finite model and a finite dataset each leave on the table.
     """
-    import numpy as np
-
     f = _fit(fit)
     n = np.asarray(n_params, dtype=float)
     d = np.asarray(n_tokens, dtype=float)
@@ -225,8 +225,6 @@ def iso_loss_tokens(n_params, target_loss, fit: str = "epoch"):
     Solves E + A/N^α + B/D^β = L for D. A model too small to get below L (A/N^α ≥ L − E)
     gets infinity: no amount of data rescues it.
     """
-    import numpy as np
-
     f = _fit(fit)
     n = np.asarray(n_params, dtype=float)
     gap = target_loss - f["E"] - f["A"] / n ** f["alpha"]
@@ -243,8 +241,6 @@ def lifetime_optimum(compute, inference_tokens=0.0, fit: str = "epoch") -> dict:
     With no inference this is the compute-optimal model itself; the more tokens it will serve,
     the smaller and longer-trained the best model gets (the argument of Sardana & Frankle, 2023).
     """
-    import numpy as np
-
     f = _fit(fit)
     inf_tokens = _non_negative("inference tokens", inference_tokens)
     n0, d0 = fit_optimum(compute, fit)
