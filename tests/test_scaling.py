@@ -163,3 +163,21 @@ def test_reader_formats():
     assert units.compact(70e9) == "70B" and units.compact(1.4e12) == "1.4T"
     assert units.compact(26.6e6) == "26.6M" and units.compact(500) == "500"
     assert units.compact(4e15) == units.sci(4e15)       # no made-up suffix past trillions
+
+
+def test_demos_show_the_chapter_numbers():
+    """The demos at their defaults print the numbers the chapter states."""
+    from fieldguide import demo
+    from fieldguide_site import demos
+
+    stats = {i["label"]: i["value"] for i in demo.call(demos.load("compute_economy"), {})[0]["items"]}
+    assert stats["Training compute 6·N·D"] == units.sci(5.88e23) and stats["GPU-hours"] == "413k"
+    llama = demo.call(demos.load("compute_economy"), {"params": 405e9, "tokens_per_param": 15.6e12 / 405e9})
+    assert {i["label"]: i["value"] for i in llama[0]["items"]}["GPU-hours"] == "26.6M"
+
+    out = demo.call(demos.load("chinchilla_frontier"), {})
+    stats = {i["label"]: i["value"] for i in out[0]["items"]}
+    assert stats["Compute-optimal N"] == "69.3B" and stats["Compute-optimal D"] == "1.39T"
+    out = demo.call(demos.load("chinchilla_frontier"), {"rule": "hoffmann"})
+    assert {i["label"]: i["value"] for i in out[0]["items"]}["Compute-optimal N"] == "32.2B"
+    assert any(b["kind"] == "text" and b.get("level") == "warn" for b in out)
