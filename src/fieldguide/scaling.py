@@ -228,7 +228,7 @@ def iso_loss_tokens(n_params, target_loss, fit: str = "epoch"):
     f = _fit(fit)
     n = np.asarray(n_params, dtype=float)
     gap = target_loss - f["E"] - f["A"] / n ** f["alpha"]
-    with np.errstate(divide="ignore", invalid="ignore"):
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
         d = np.where(gap > 0, (f["B"] / np.where(gap > 0, gap, 1.0)) ** (1.0 / f["beta"]), np.inf)
     return float(d) if d.ndim == 0 else d
 
