@@ -88,3 +88,21 @@ def test_analogy_accuracy_is_reported_not_assumed():
     assert 0.1 < acc < 0.9  # measured, imperfect: a 0.5M-word corpus is not word2vec's 6B
     assert emb.cooc_analogy_accuracy(100, k=5) >= acc
     assert emb.cooc_analogy_accuracy(2) < acc
+
+
+@pytest.mark.parametrize("dims", [2, 50, 100, 300])
+def test_precomputed_accuracy_matches_live_computation(dims):
+    for k in (1, 5):
+        assert emb.cooc_analogy_accuracy(dims, k) == pytest.approx(
+            emb.cooc_analogy_scores(dims, k)["all"], abs=1e-6)
+
+
+def test_pca2_matches_svd_projection_up_to_sign():
+    rng = np.random.default_rng(4)
+    X = rng.standard_normal((30, 10)) * np.arange(1, 11)
+    xy, share = emb.pca2(X)
+    Xc = X - X.mean(0)
+    _, s, vt = np.linalg.svd(Xc, full_matrices=False)
+    ref = Xc @ vt[:2].T
+    assert np.allclose(np.abs(xy), np.abs(ref), atol=1e-8)
+    assert share == pytest.approx(s[:2] ** 2 / (s ** 2).sum())

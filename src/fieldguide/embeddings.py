@@ -95,12 +95,17 @@ def pca2(X: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     if X.ndim != 2 or X.shape[0] < 2:
         raise ValueError("PCA needs at least two points")
     Xc = X - X.mean(axis=0)
-    _, s, vt = np.linalg.svd(Xc, full_matrices=False)
-    coords = Xc @ vt[:2].T
+    # The principal axes of n points are the eigenvectors of the small n x n Gram matrix Xc Xcᵀ:
+    # its eigenvalues are the variances along the axes, and eigenvector · sqrt(eigenvalue) gives
+    # each point's coordinates. (Cheaper than an SVD of the n x d matrix when n is small.)
+    lam, vec = np.linalg.eigh(Xc @ Xc.T)
+    order = np.argsort(lam)[::-1][:2]
+    lam2 = np.clip(lam[order], 0.0, None)
+    coords = vec[:, order] * np.sqrt(lam2)
     if coords.shape[1] < 2:
         coords = np.hstack([coords, np.zeros((coords.shape[0], 2 - coords.shape[1]))])
-    var = s ** 2
-    share = var[:2] / var.sum() if var.sum() > 0 else np.zeros(2)
+    total = np.clip(lam, 0.0, None).sum()
+    share = lam2 / total if total > 0 else np.zeros(2)
     return coords, np.pad(share, (0, 2 - share.size))
 
 
@@ -214,19 +219,103 @@ def analogy_questions(index: dict[str, int]) -> list[tuple[str, str, str, str, s
 
 
 def analogy_accuracy(E: np.ndarray, index: dict[str, int], k: int = 1) -> dict[str, float]:
-    """Share of the authored analogy questions whose answer is in the top k, per relation."""
+    """Share of the authored analogy questions whose answer is in the top k, per relation.
+
+    All questions at once: one (questions x V) matrix of cosines, inputs masked out.
+    """
+    qs = analogy_questions(index)
+    if not qs:
+        return {"all": 0.0}
     U = unit_rows(E)
-    hits: dict[str, list[int]] = {}
-    for rel, a, b, c, want in analogy_questions(index):
-        ia, ib, ic = index[a], index[b], index[c]
-        top = [i for i, _ in nearest(U, U[ia] - U[ib] + U[ic], k, exclude=(ia, ib, ic))]
-        hits.setdefault(rel, []).append(int(index[want] in top))
-    out = {rel: float(np.mean(h)) for rel, h in hits.items()}
-    out["all"] = float(np.mean([x for h in hits.values() for x in h])) if hits else 0.0
+    a, b, c, want = (np.array([index[q[i]] for q in qs]) for i in (1, 2, 3, 4))
+    sims = unit_rows(U[a] - U[b] + U[c]) @ U.T
+    rows = np.arange(len(qs))
+    for col in (a, b, c):
+        sims[rows, col] = -np.inf
+    target = sims[rows, want]
+    hit = (sims > target[:, None]).sum(axis=1) < k  # fewer than k words beat the answer
+    rel = np.array([q[0] for q in qs])
+    out = {r: float(hit[rel == r].mean()) for r in ANALOGY_PAIRS if (rel == r).any()}
+    out["all"] = float(hit.mean())
     return out
 
 
+@lru_cache(maxsize=64)
+def cooc_analogy_scores(dims: int = 100, k: int = 1) -> dict[str, float]:
+    """Accuracy of the shipped co-occurrence model on the authored analogy set, per relation."""
+    return analogy_accuracy(cooc_vectors(int(dims)), load_cooc()["index"], k)
+
+
 def cooc_analogy_accuracy(dims: int = 100, k: int = 1) -> float:
-    """Overall accuracy of the shipped co-occurrence model on the authored analogy set."""
+    """Overall accuracy of the shipped co-occurrence model on the authored analogy set.
+
+    Precomputed for every dims by the build script (tests check it against cooc_analogy_scores),
+    so the demo's slider does not redo ~400 analogies per move in the browser.
+    """
+    table = load_cooc()["meta"]["analogy_accuracy_by_dims"]["top_k"][str(int(k))]
+    if not 1 <= dims <= len(table):
+        raise ValueError(f"dims must be between 1 and {len(table)}")
+    return table[int(dims) - 1]
+
+
+def analogy_question_count() -> int:
+    """How many authored analogy questions the shipped vocabulary can ask."""
+    return len(analogy_questions(load_cooc()["index"]))
+
+
+# ---------------------------------------------------------------- one interface for both models
+
+@lru_cache(maxsize=8)
+def cooc_space(dims: int) -> dict:
+    """The co-occurrence model as {"E", "index", "words", "label"}, truncated to `dims`, rows
+    scaled to length 1 (cosine and analogy only look at directions)."""
     m = load_cooc()
-    return analogy_accuracy(cooc_vectors(dims), m["index"], k)["all"]
+    return {"E": unit_rows(cooc_vectors(dims)), "index": m["index"], "words": m["words"],
+            "label": f"PPMI + SVD, {dims} dims, {len(m['words']):,} words"}
+
+
+def project(E: np.ndarray, dims: int) -> np.ndarray:
+    """E centred and expressed in its top `dims` principal directions (dims ≤ its width)."""
+    E = np.asarray(E, dtype=np.float64)
+    dims = max(1, min(int(dims), E.shape[1]))
+    Ec = E - E.mean(axis=0)
+    _, _, vt = np.linalg.svd(Ec, full_matrices=False)
+    return Ec @ vt[:dims].T
+
+
+def missing_words(index: dict[str, int], *ws: str) -> list[str]:
+    """The words (lower-cased, stripped) that the space has no row for."""
+    return [w for w in ws if w.strip().lower() not in index]
+
+
+def one_hot_gap(E: np.ndarray, token_id: int) -> float:
+    """max |one_hot(id) @ E − E[id]|: zero, because the product just copies row `id`."""
+    return float(np.max(np.abs(one_hot([token_id], E.shape[0]) @ E - lookup(E, [token_id]))))
+
+
+@lru_cache(maxsize=1)
+def _tinylm_table():
+    """tinylm's input embedding matrix, its principal axes, and its whole-word tokens."""
+    from . import tinylm
+    W = np.asarray(tinylm.load().params["wte"], dtype=np.float64)
+    strings = tinylm.token_strings(range(W.shape[0]))
+    index = {}
+    for i, s in enumerate(strings):
+        w = s[1:]
+        if s.startswith(" ") and w.isascii() and w.isalpha() and w.islower():
+            index.setdefault(w, i)
+    Wc = W - W.mean(axis=0)
+    _, _, vt = np.linalg.svd(Wc, full_matrices=False)
+    return Wc, vt, strings, index
+
+
+def tinylm_space(dims: int) -> dict:
+    """tinylm's token embeddings as a word space: rows are token ids, words are the tokens that
+    are a space plus a lower-case word (" files" answers to "files"). `dims` keeps that many
+    principal directions of the 128-wide matrix (all of them if dims ≥ 128)."""
+    Wc, vt, strings, index = _tinylm_table()
+    k = max(1, min(int(dims), vt.shape[0]))
+    return {"E": Wc @ vt[:k].T, "index": index,
+            "words": [s.replace(" ", "␣") for s in strings],
+            "label": f"tinylm input embeddings, {k} of {vt.shape[0]} principal directions, "
+                     f"{len(index):,} whole-word tokens"}

@@ -82,8 +82,12 @@ def nonassoc_logits(x: np.ndarray, W: np.ndarray, order: str = "sequential",
     if W.ndim != 2 or x.ndim != 1 or W.shape[1] != x.shape[0]:
         raise ValueError("need W of shape (V, d) and x of shape (d,)")
     prods = (W * x).astype(dt)
-    chunks = np.array_split(prods, split_k(batch, x.shape[0]), axis=1)
-    partial = np.stack([ordered_sum(c, order, dtype, seed + i) for i, c in enumerate(chunks)], 1)
+    k = split_k(batch, x.shape[0])
+    if x.shape[0] % k == 0:  # equal chunks: sum them all at once, (V, k, d/k) -> (V, k)
+        partial = ordered_sum(prods.reshape(W.shape[0], k, -1), order, dtype, seed)
+    else:
+        chunks = np.array_split(prods, k, axis=1)
+        partial = np.stack([ordered_sum(c, order, dtype, seed) for c in chunks], 1)
     return ordered_sum(partial, "sequential", dtype).astype(np.float64)
 
 
