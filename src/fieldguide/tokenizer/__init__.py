@@ -15,7 +15,10 @@ Modules, one idea each:
 
 from .encoding import (Encoding, get_encoding, list_encoding_names, load_tiktoken_ranks,
                        save_tiktoken_ranks)
+from .measure import fertility, monthly_cost, partial_utf8, stats
 from .pretokenize import split
+from .train import BPE, apply_merges, train_bpe
 
-__all__ = ["Encoding", "get_encoding", "list_encoding_names", "load_tiktoken_ranks",
-           "save_tiktoken_ranks", "split"]
+__all__ = ["BPE", "Encoding", "apply_merges", "fertility", "get_encoding", "list_encoding_names",
+           "load_tiktoken_ranks", "monthly_cost", "partial_utf8", "save_tiktoken_ranks", "split",
+           "stats", "train_bpe"]
