@@ -85,8 +85,8 @@ CL100K = "|".join([
     rf"[{S}]",
 ])
 
-# o200k_base: case-aware letter runs (an upper-case run then lower-case letters, so "HelloWorld"
-# is two pieces and "JSONParser" is "JSON" + "Parser"), contractions glued to the word, and
+# o200k_base: case-aware letter runs (upper-case letters, then lower-case ones, so "HelloWorld" and
+# "camelCase" are two pieces each while "JSONParser" stays one), contractions glued to the word, and
 # "/" allowed to trail punctuation:
 #   [^\r\n\p{L}\p{N}]?[\p{Lu}\p{Lt}\p{Lm}\p{Lo}\p{M}]*[\p{Ll}\p{Lm}\p{Lo}\p{M}]+(?i:'s|'t|'re|'ve|'m|'ll|'d)?
 #   |[^\r\n\p{L}\p{N}]?[\p{Lu}\p{Lt}\p{Lm}\p{Lo}\p{M}]+[\p{Ll}\p{Lm}\p{Lo}\p{M}]*(?i:'s|'t|'re|'ve|'m|'ll|'d)?
@@ -118,6 +118,6 @@ def split(text: str, pattern: str = "o200k_base") -> list[str]:
     """The pre-token pieces of `text`, in order; joined they give `text` back.
 
     >>> split("Hello world's 12345!!\\n\\n")
-    ['Hello', ' world's', ' ', '123', '45', '!!\\n\\n']
+    ['Hello', " world's", ' ', '123', '45', '!!\\n\\n']
     """
     return compiled(pattern).findall(text)
