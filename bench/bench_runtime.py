@@ -101,7 +101,7 @@ def main():
     second = a.second
     if second is None:
         for p in sorted((REPO / "docs").rglob("*.md")):
-            rel = str(p.relative_to(REPO / "docs").with_suffix("")) + "/"
+            rel = (str(p.relative_to(REPO / "docs").with_suffix("")) + "/").removesuffix("index/")
             if rel != a.page and "```demo" in p.read_text(encoding="utf-8"):
                 second = rel
                 break

@@ -8,6 +8,7 @@ from __future__ import annotations
 import math
 from html import escape
 
+from fieldguide_site.numbers import sci
 from fieldguide_site.svgplot import figure_svg
 
 
@@ -17,7 +18,9 @@ def fmt_value(v) -> str:
         s = str(v)
     else:
         a = abs(v)
-        if a >= 1e12:
+        if a >= 1e15:
+            s = sci(v)
+        elif a >= 1e12:
             s = f"{v / 1e12:.3g} trillion"
         elif a >= 1e9:
             s = f"{v / 1e9:.3g} billion"

@@ -263,13 +263,22 @@
   }
 
   /* ---------------- values ---------------- */
+  const SUP = { "-": "⁻", 0: "⁰", 1: "¹", 2: "²", 3: "³", 4: "⁴", 5: "⁵", 6: "⁶", 7: "⁷", 8: "⁸", 9: "⁹" };
+  function sci(x) {   // 5.76 × 10²³, like fieldguide_site.numbers.sci
+    let e = Math.floor(Math.log10(Math.abs(x)));
+    let m = Number((x / Math.pow(10, e)).toFixed(2));
+    if (Math.abs(m) >= 10) { m /= 10; e += 1; }
+    return `${m} × 10${String(e).replace(/[-0-9]/g, (c) => SUP[c])}`;
+  }
+
   function fmtValue(v) {
     let s;
     if (typeof v !== "number") s = String(v);
     else {
       const a = Math.abs(v);
       const g3 = (x) => Number(x.toPrecision(3)).toString();
-      if (a >= 1e12) s = `${g3(v / 1e12)} trillion`;
+      if (a >= 1e15) s = sci(v);
+      else if (a >= 1e12) s = `${g3(v / 1e12)} trillion`;
       else if (a >= 1e9) s = `${g3(v / 1e9)} billion`;
       else if (a >= 1e6) s = `${g3(v / 1e6)} million`;
       else if (a >= 1e4 || Number.isInteger(v)) s = Math.round(v).toLocaleString("en-US");
