@@ -47,7 +47,7 @@ class Encoding:
                  special_tokens: dict[str, int]):
         self.name = name
         self._ranks = mergeable_ranks
-        self._split = pretokenize.compiled(pattern).findall
+        self._split = pretokenize.splitter(pattern)
         self._special_tokens = dict(special_tokens)
         self.max_token_value = max(max(mergeable_ranks.values()), *special_tokens.values())
         self.n_vocab = self.max_token_value + 1
