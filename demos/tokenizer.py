@@ -47,8 +47,7 @@ def _chip_text(b: bytes, tid: int, view: str) -> str:
     return b.decode("utf-8").translate(VISIBLE)
 
 
-def _chips(text: str, enc, view: str) -> dict:
-    ids = enc.encode_ordinary(text)
+def _chips(ids: list[int], enc, view: str) -> dict:
     chips = []
     for k, tid in enumerate(ids[:MAX_CHIPS]):
         b = enc.decode_single_token_bytes(tid)
@@ -84,7 +83,7 @@ def render(text=EXAMPLES["mixed"], example="your text", encoding="o200k_base", v
                          f"({MAX_CHARS:,}). Paste a shorter passage.")
     enc = get_encoding(encoding)
     s = stats(text, enc)
-    blocks = [{"kind": "stats", "items": _stat_items(s)}, _chips(text, enc, view)]
+    blocks = [{"kind": "stats", "items": _stat_items(s)}, _chips(s["ids"], enc, view)]
     if not s["roundtrip"]:
         blocks.append({"kind": "text", "level": "info",
                        "text": "The text held lone surrogate code units (not valid Unicode); like "
@@ -92,7 +91,7 @@ def render(text=EXAMPLES["mixed"], example="your text", encoding="o200k_base", v
     if compare:
         other = get_encoding(OTHER[encoding])
         o = stats(text, other)
-        blocks.append(_chips(text, other, view))
+        blocks.append(_chips(o["ids"], other, view))
         blocks.append({"kind": "table", "columns": ["", enc.name, other.name],
                        "rows": [["Tokens", s["tokens"], o["tokens"]],
                                 ["Tokens per word", round(s["tokens_per_word"], 2), round(o["tokens_per_word"], 2)],

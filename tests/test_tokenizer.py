@@ -255,3 +255,21 @@ def test_tokenizer_demo_counts_a_known_example():
     out = runner.call(mod, {"text": "strawberry", "compare": True})
     vals = {i["label"]: i["value"] for i in out[0]["items"]}
     assert vals["Tokens"] == "3" and vals["UTF-8 bytes"] == "10"
+
+
+def test_a_trained_vocabulary_loads_as_tinylm_bpe(tmp_path, monkeypatch):
+    """The tiny model's tokenizer: train_bpe -> save -> get_encoding("tinylm-bpe")."""
+    from fieldguide.tokenizer import encoding
+    text = (DEMOS / "bpe_trainer.py").read_text()
+    bpe = train_bpe(text, vocab_size=300)
+    (tmp_path / "tinylm").mkdir()
+    bpe.save(tmp_path / "tinylm" / "tokenizer.tiktoken")
+    monkeypatch.setenv("FIELDGUIDE_DATA", str(tmp_path))
+    monkeypatch.delitem(encoding._LOADED, "tinylm-bpe", raising=False)
+    enc = get_encoding("tinylm-bpe")
+    try:
+        assert (enc.n_ranks, enc.eot_token, enc.n_vocab) == (300, 300, 301)
+        assert enc.decode(enc.encode("hi<|endoftext|>", allowed_special="all")) == "hi<|endoftext|>"
+        assert "tinylm-bpe" in encoding.list_encoding_names()
+    finally:
+        encoding._LOADED.pop("tinylm-bpe", None)

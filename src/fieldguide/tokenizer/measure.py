@@ -18,9 +18,13 @@ def partial_utf8(token_bytes: bytes) -> bool:
         return True
 
 
-def stats(text: str, enc) -> dict:
-    """Counts for one text under one encoding, plus a decode round-trip check."""
-    ids = enc.encode_ordinary(text)
+def stats(text: str, enc, ids: list[int] | None = None) -> dict:
+    """Counts for one text under one encoding, plus a decode round-trip check.
+
+    Pass `ids` if you already have enc.encode_ordinary(text), to skip encoding again.
+    """
+    if ids is None:
+        ids = enc.encode_ordinary(text)
     raw = text.encode("utf-8", "surrogatepass")
     words = len(text.split())
     partial = sum(partial_utf8(enc.decode_single_token_bytes(t)) for t in ids)

@@ -60,6 +60,11 @@ class BPE:
     def vocab_size(self) -> int:
         return len(self.ranks)
 
+    def save(self, path) -> None:
+        """Write the ranks as a tiktoken rank file (what get_encoding loads)."""
+        from .encoding import save_tiktoken_ranks
+        save_tiktoken_ranks(self.ranks, path)
+
     def segment(self, word: bytes, n_merges: int | None = None) -> list[bytes]:
         """How training had split `word` after the first n_merges merges (all by default)."""
         return apply_merges(word, self.merges[:n_merges])
