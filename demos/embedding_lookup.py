@@ -31,9 +31,9 @@ def _label(s: str) -> str:
 def render(token=" river", one_hot=False, neighbours=8):
     try:
         model = tinylm.load()
-    except FileNotFoundError:
+    except (FileNotFoundError, ValueError) as err:
         return [{"kind": "text", "level": "error",
-                 "text": "tinylm's weights are not in this build (run `make train`)."}]
+                 "text": f"tinylm's weights are not in this build ({err}); run `make train`."}]
     if not token:
         return [{"kind": "text", "level": "warn", "text": "Type a word or a few characters."}]
     E = model.params["wte"]
