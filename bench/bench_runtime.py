@@ -83,7 +83,7 @@ def one_run(browser, root, page_path, demo, second):
         page.evaluate("(u) => { const a = document.createElement('a'); a.href = u; document.body.append(a); a.click(); }",
                       root + second)
         page.wait_for_function("(() => { const d = document.querySelector('[data-demo]');"
-                               " return d && d.dataset.demoState === 'live'; })()", timeout=120_000)
+                               " return d && ['live', 'error'].includes(d.dataset.demoState); })()", timeout=120_000)
         nav = (time.perf_counter() - t1) * 1000
         assert page.evaluate("window.__fieldguide.boots") == 1
     ctx.close()

@@ -50,8 +50,9 @@ def test_number_formats(value, spec, out):
 
 def test_numbers_in_prose_are_computed_and_code_is_left_alone():
     md = markdown.Markdown(extensions=["fenced_code", numbers.FieldguideExtension()])
-    html = md.convert("Half of ten is {{ 10 / 2 | .1f }}.\n\n```\n{{ not evaluated }}\n```\n")
-    assert "Half of ten is 5.0." in html and "{{ not evaluated }}" in html
+    html = md.convert("Half of ten is {{ 10 / 2 | .1f }}, {{ len('abc') }}, {{ math.sqrt(16) | .0f }}."
+                      "\n\n```\n{{ not evaluated }}\n```\n")
+    assert "Half of ten is 5.0, 3, 4." in html and "{{ not evaluated }}" in html
 
 
 def test_a_broken_number_fails_the_build():

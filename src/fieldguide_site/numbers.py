@@ -33,7 +33,7 @@ class Names(dict):
         try:
             mod = importlib.import_module(f"fieldguide.{key}")
         except ModuleNotFoundError:
-            raise NameError(f"{key!r} is not a fieldguide module") from None
+            raise KeyError(key) from None   # so eval goes on to math and the safe builtins
         self[key] = mod
         return mod
 
