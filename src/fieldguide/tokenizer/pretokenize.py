@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from itertools import accumulate
 
 # The Unicode White_Space property (PropList.txt), unchanged since Unicode 6.3 removed U+180E.
 WHITE_SPACE = ("\t\n\x0b\x0c\r \x85\xa0\u1680" + "".join(map(chr, range(0x2000, 0x200B)))
@@ -73,19 +74,24 @@ S = "".join(f"\\u{ord(c):04x}" for c in WHITE_SPACE)  # \s as Rust means it
 # digit or mark except ASCII ones and U+017F, all in the basic plane, so swapping a supplementary
 # character for its group's stand-in never changes where the pieces end.
 STAND_IN = {"U": "A", "l": "a", "o": "\u00aa", "M": "\u0300", "N": "0", ".": "\u00a7"}
-_STAND: dict[int, str] = {}
+_STAND: dict[str, str] = {}
+
+
+_ASTRAL = re.compile("([\U00010000-\U0010ffff])")
+
+
+def _stand_in(ch: str) -> str:
+    if ch not in _STAND:
+        _STAND[ch] = STAND_IN[_GROUP.get(unicodedata.category(ch), b".").decode()]
+    return _STAND[ch]
 
 
 def _stand_ins(text: str) -> str:
     """`text` with every character above U+FFFF replaced by its group's basic-plane stand-in."""
-    table = {}
-    for ch in set(text):
-        o = ord(ch)
-        if o > 0xFFFF:
-            if o not in _STAND:
-                _STAND[o] = STAND_IN[_GROUP.get(unicodedata.category(ch), b".").decode()]
-            table[o] = _STAND[o]
-    return text.translate(table)
+    parts = _ASTRAL.split(text)           # [basic, astral, basic, astral, ..., basic]
+    parts[1::2] = map(_stand_in, parts[1::2])
+    return "".join(parts)
+
 
 # cl100k_base, as tiktoken writes it:
 #   '(?i:[sdmt]|ll|ve|re)|[^\r\n\p{L}\p{N}]?+\p{L}++|\p{N}{1,3}+| ?[^\s\p{L}\p{N}]++[\r\n]*+
@@ -132,13 +138,14 @@ def compiled(pattern: str) -> re.Pattern:
 
 def splitter(pattern: str = "o200k_base"):
     """A function text -> pieces for this pattern (what Encoding calls on every encode)."""
-    rx = compiled(pattern)
-    findall, finditer = rx.findall, rx.finditer
+    findall = compiled(pattern).findall
 
     def split_text(text: str) -> list[str]:
         if not text or max(text) <= "\uffff":          # the usual case: one C call does it all
             return findall(text)
-        return [text[m.start():m.end()] for m in finditer(_stand_ins(text))]
+        # stand-ins are one character each, so the pieces have the same lengths in both texts
+        ends = list(accumulate(map(len, findall(_stand_ins(text)))))
+        return [text[a:b] for a, b in zip([0] + ends, ends)]
     return split_text
 
 
