@@ -142,6 +142,9 @@ def test_decode_and_bad_ids():
         C.decode([100256])              # an unused id between the ranks and the specials
     with pytest.raises(KeyError):
         O.decode([-1])
+    with pytest.raises(KeyError):
+        O.decode([13, O.n_vocab])
+    assert Encoding("bytes", {bytes([b]): b for b in range(256)}, "cl100k_base", {}).encode_ordinary("hi") == [104, 105]
 
 
 def test_lone_surrogates_and_nul_do_not_crash():

@@ -49,7 +49,7 @@ class Encoding:
         self._ranks = mergeable_ranks
         self._split = pretokenize.splitter(pattern)
         self._special_tokens = dict(special_tokens)
-        self.max_token_value = max(max(mergeable_ranks.values()), *special_tokens.values())
+        self.max_token_value = max(max(mergeable_ranks.values()), max(special_tokens.values(), default=0))
         self.n_vocab = self.max_token_value + 1
         dec: list[bytes | None] = [None] * self.n_vocab
         for tok, r in mergeable_ranks.items():
@@ -152,13 +152,12 @@ class Encoding:
         """The bytes the tokens stand for (KeyError for an id that is not a token)."""
         dec = self._decoder
         try:
-            parts = [dec[t] for t in tokens]
+            if min(tokens, default=0) < 0:
+                raise IndexError
+            return b"".join([dec[t] for t in tokens])     # a gap in the ids is None: TypeError
         except (IndexError, TypeError):
-            parts = [None]
-        if None in parts or any(t < 0 for t in tokens):
             bad = next(t for t in tokens if not (0 <= t < len(dec)) or dec[t] is None)
-            raise KeyError(f"Invalid token for decoding: {bad}")
-        return b"".join(parts)
+            raise KeyError(f"Invalid token for decoding: {bad}") from None
 
     def decode(self, tokens, errors: str = "replace") -> str:
         """The text; bytes that are not valid UTF-8 (a token that splits a character) become U+FFFD."""
