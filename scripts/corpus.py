@@ -3,7 +3,8 @@
 Every machine that has Python has this text, no download needed: the docstrings (found with `ast`)
 and comments (found with `tokenize`) of the standard library's own modules. Files are taken in a
 fixed sorted order and each one's SHA-256 is recorded, so the corpus can be checked and rebuilt.
-Tests, demos, IDLE and vendored third-party code are left out.
+Tests, demos, IDLE, vendored third-party code and the codec tables (`encodings/`, whose
+comments are mostly Unicode character names) are left out.
 
     python scripts/corpus.py --out /tmp/stdlib_corpus.txt     # print a summary, write the text
 """
@@ -21,7 +22,7 @@ import tokenize
 from pathlib import Path
 
 SKIP_DIRS = {"test", "tests", "idlelib", "turtledemo", "site-packages", "ensurepip", "lib2to3",
-             "__pycache__", "__phello__", "config-3.12-x86_64-linux-gnu", "pydoc_data"}
+             "__pycache__", "__phello__", "encodings", "config-3.12-x86_64-linux-gnu", "pydoc_data"}
 LICENCE = "Python Software Foundation License Version 2 (PSF-2.0), https://docs.python.org/3/license.html"
 
 
@@ -75,8 +76,8 @@ def comments(src: str) -> list[str]:
     return [p for p in paras if len(p) > 3]
 
 
-def build(root: Path | None = None) -> tuple[str, dict]:
-    """(corpus text, manifest record)."""
+def build(root: Path | None = None) -> tuple[list[str], dict]:
+    """(one text per file, manifest record). The corpus text is the files joined by a blank line."""
     root = Path(root or sysconfig.get_paths()["stdlib"])
     parts, files = [], []
     for p in stdlib_files(root):
@@ -87,23 +88,23 @@ def build(root: Path | None = None) -> tuple[str, dict]:
             continue
         parts.append("\n\n".join(chunks))
         files.append([str(p.relative_to(root)), hashlib.sha256(raw).hexdigest()])
-    text = "\n\n".join(parts) + "\n"
+    text = "\n\n".join(parts)
     record = {"source": "docstrings and comments of the Python standard library",
               "python": sys.version.split()[0], "stdlib_root": str(root), "licence": LICENCE,
               "n_files": len(files), "n_chars": len(text),
               "sha256": hashlib.sha256(text.encode("utf-8")).hexdigest(), "files": files}
-    return text, record
+    return parts, record
 
 
 def main():
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--out", type=Path)
     args = ap.parse_args()
-    text, rec = build()
+    parts, rec = build()
     print(f"{rec['n_files']} files, {rec['n_chars']:,} characters, Python {rec['python']}, "
           f"sha256 {rec['sha256'][:16]}")
     if args.out:
-        args.out.write_text(text, encoding="utf-8")
+        args.out.write_text("\n\n".join(parts), encoding="utf-8")
 
 
 if __name__ == "__main__":

@@ -36,7 +36,7 @@ from .kvcache import KVCache
 from .model import TinyLM, init_params
 
 __all__ = ["Config", "KVCache", "TinyLM", "init_params", "load", "manifest", "forward", "next_logits",
-           "generate", "encode", "decode", "token_strings", "embed", "frontier_ratio",
+           "generate", "continuation_logprobs", "encode", "decode", "token_strings", "embed", "frontier_ratio",
            "FRONTIER_PARAMS"]
 
 # Llama 3.1 405B: 405 billion parameters (Llama Team, AI @ Meta, "The Llama 3 Herd of Models", 2024).
@@ -94,7 +94,7 @@ def next_logits(ids, model: str = "tinylm") -> np.ndarray:
         raise ValueError("need at least one token of context")
     m = load(model)
     ids = ids[-m.cfg.n_ctx:]
-    logits, _, _ = m.forward(ids)
+    logits, _, _ = m.forward(ids, last_only=True)
     return logits[-1].astype(np.float64)
 
 
@@ -110,7 +110,7 @@ def generate(ids, n: int, temperature: float = 1.0, top_k: int = 0, top_p: float
         raise ValueError("need at least one token of context")
     rng = np.random.default_rng(int(seed))
     ids = ids[-(m.cfg.n_ctx - 1):]
-    logits, cache, _ = m.forward(ids)
+    logits, cache, _ = m.forward(ids, last_only=True)
     out, probs = [], []
     for _ in range(int(n)):
         z = logits[-1].astype(np.float64)
@@ -122,6 +122,20 @@ def generate(ids, n: int, temperature: float = 1.0, top_k: int = 0, top_p: float
             break
         logits, cache, _ = m.forward([tok], cache=cache)
     return {"ids": out, "probs": probs}
+
+
+def continuation_logprobs(ids, target, temperature: float = 1.0, model: str = "tinylm") -> np.ndarray:
+    """log p(target[i] | ids + target[:i]) at a temperature, for each target token, in one forward
+    pass (the chain rule: their sum is log p(target | ids))."""
+    from .. import sampling
+    ids, target = [int(i) for i in ids], [int(t) for t in target]
+    if not ids or not target:
+        raise ValueError("need a context and at least one target token")
+    logits, _, _ = load(model).forward(ids + target)
+    rows = logits[len(ids) - 1:len(ids) + len(target) - 1].astype(np.float64)
+    if not temperature > 0:
+        raise ValueError("temperature must be > 0 to score a continuation")
+    return np.array([sampling.log_softmax(r / temperature)[t] for r, t in zip(rows, target)])
 
 
 def embed(ids, model: str = "tinylm") -> np.ndarray:

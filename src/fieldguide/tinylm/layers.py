@@ -54,7 +54,7 @@ def linear_backward(dy, cache):
 # --- GELU (the tanh approximation GPT-2 uses) ------------------------------------------------------
 
 def gelu_forward(x):
-    t = np.tanh(GELU_C * (x + 0.044715 * x ** 3))
+    t = np.tanh(GELU_C * (x + 0.044715 * (x * x * x)))
     return 0.5 * x * (1.0 + t), (x, t)
 
 

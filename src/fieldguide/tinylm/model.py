@@ -56,7 +56,8 @@ class TinyLM:
 
     # --- forward -----------------------------------------------------------------------------------
 
-    def _forward(self, idx, cache: KVCache | None = None, keep=False, return_attn=False):
+    def _forward(self, idx, cache: KVCache | None = None, keep=False, return_attn=False,
+                 last_only=False):
         """Batched forward. idx: (B, T) ints. Returns logits (B, T, V), caches, attention list."""
         cfg, p = self.cfg, self.params
         idx = np.asarray(idx)
@@ -90,20 +91,31 @@ class TinyLM:
             if keep:
                 saved.append(layer)
         xf, lnf = L.layernorm_forward(x, p["lnf.g"], p["lnf.b"])
-        logits = xf @ p["wte"].T
+        logits = (xf[:, -1:] if last_only else xf) @ p["wte"].T
         return logits, {"idx": idx, "layers": saved, "lnf": lnf, "xf": xf}, attns
 
-    def forward(self, ids, cache: KVCache | None = None, return_attn: bool = False):
+    def forward(self, ids, cache: KVCache | None = None, return_attn: bool = False,
+                last_only: bool = False):
         """Logits for one sequence, optionally continuing from a KV cache.
 
         ids: 1-D token ids (the new positions only, when a cache is given).
         Returns (logits (T, V), cache (a KVCache holding every position so far), attn) where attn is
-        a list with one (heads, T, S) array per layer if return_attn, else None.
+        a list with one (heads, T, S) array per layer if return_attn, else None. last_only computes
+        only the last position's logits (shape (1, V)): the unembedding is a fifth of the work.
         """
         ids = np.asarray(ids, dtype=np.int64).reshape(1, -1)
         cache = KVCache() if cache is None else cache
-        logits, _, attns = self._forward(ids, cache, return_attn=return_attn)
+        logits, _, attns = self._forward(ids, cache, return_attn=return_attn, last_only=last_only)
         return logits[0], cache, ([a[0] for a in attns] if return_attn else None)
+
+    def queries_keys(self, ids) -> list[tuple[np.ndarray, np.ndarray]]:
+        """Each layer's per-head queries and keys for one sequence: [(Q, K)], each (heads, T, D).
+
+        With these the attention chapter can recompute a real head's scores under other switches
+        (no mask, no 1/sqrt(d), another temperature) than the ones the model was trained with."""
+        ids = np.asarray(ids, dtype=np.int64).reshape(1, -1)
+        _, c, _ = self._forward(ids, keep=True)
+        return [(s["attn"][1][0], s["attn"][2][0]) for s in c["layers"]]
 
     # --- loss and backward -------------------------------------------------------------------------
 
