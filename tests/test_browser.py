@@ -94,6 +94,7 @@ def test_worker_survives_instant_navigation(tab):
     page = t.goto(PAGE)
     t.wait_state(DEMO)
     assert page.evaluate("window.__fieldguide.boots") == 1
+    page.evaluate("window.__noReload = true")           # gone if the browser reloads the page
     page.click("a.md-header__button.md-logo")           # instant navigation to the home page
     page.wait_for_function("!document.querySelector('[data-demo=\"compute_economy\"]')")
     page.go_back()                                       # back: demos are found and wired again
@@ -103,6 +104,7 @@ def test_worker_survives_instant_navigation(tab):
     page.go_forward()
     page.go_back()
     t.wait_state(DEMO)
+    assert page.evaluate("window.__noReload") is True, "navigation reloaded the page"
     assert page.evaluate("window.__fieldguide.boots") == 1
     assert not t.errors and not t.outside
 

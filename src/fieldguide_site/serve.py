@@ -12,6 +12,7 @@ from __future__ import annotations
 import argparse
 import functools
 import http.server
+import re
 import threading
 from pathlib import Path
 
@@ -28,6 +29,31 @@ class Handler(http.server.SimpleHTTPRequestHandler):
         if not path.startswith(self.base):
             return str(Path(self.directory) / "__outside_base__")
         return super().translate_path("/" + path[len(self.base):])
+
+    def do_GET(self):
+        if self.path.split("?")[0].endswith("/sitemap.xml") and self.path.startswith(self.base):
+            return self.sitemap()
+        return super().do_GET()
+
+    def sitemap(self):
+        """The sitemap, re-rooted at this server: Material's instant navigation only takes over
+        links the sitemap lists, comparing scheme, host *and port*, so the site_url baked in at
+        build time (the Pages address) would otherwise turn every local click into a reload."""
+        path = Path(self.translate_path(self.path.split("?")[0]))
+        if not path.is_file():
+            return self.send_error(404)
+        xml = path.read_text(encoding="utf-8")
+        locs = re.findall(r"<loc>(.*?)</loc>", xml)
+        if locs:
+            root = min(locs, key=len)
+            here = f"http://{self.headers.get('Host', '127.0.0.1')}{self.base}"
+            xml = xml.replace(f"<loc>{root}", f"<loc>{here}")
+        body = xml.encode()
+        self.send_response(200)
+        self.send_header("Content-Type", "application/xml")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
 
     def log_message(self, fmt, *args):  # quiet: tests and readers do not need a line per file
         pass

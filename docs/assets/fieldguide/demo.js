@@ -92,6 +92,7 @@
     pending.delete(m.id);
     if (m.type === "result") {
       const r = JSON.parse(m.json);
+      pyMsById.set(m.id, m.pyMs);
       if (r.ok) p.resolve(r.blocks); else p.reject(new Error(r.error));
     } else if (m.type === "error") {
       p.reject(new Error(m.error));
@@ -121,8 +122,11 @@
     if (!worker) startWorker();
     if (bootError) return Promise.reject(bootError);
     msg.id = nextId++;
-    return new Promise((resolve, reject) => send({ resolve, reject, msg, timer: null, timeoutMs }));
+    return new Promise((resolve, reject) => send({
+      resolve: (blocks) => resolve({ blocks, pyMs: lastPyMs(msg.id) }), reject, msg, timer: null, timeoutMs }));
   }
+  const pyMsById = new Map();
+  function lastPyMs(id) { const v = pyMsById.get(id); pyMsById.delete(id); return v; }
 
   /* ---------------- plotly.js, loaded on first use ---------------- */
   let plotlyP = null;
@@ -323,6 +327,7 @@
       if (this.form) this.form.addEventListener("submit", (ev) => ev.preventDefault());
       this.setState("loading");
       this.progress("Starting Python in the background…");
+      if (this.out.querySelector(".fg-plot")) plotly().catch(() => {});   // fetch plotly.js while Python boots
       this.update(performance.now());   // go live with the current values
     }
     setState(s) { this.root.dataset.demoState = s; }
@@ -355,7 +360,7 @@
       this.root.dataset.demoValues = JSON.stringify(values);
       try {
         const src = await this.src();
-        const blocks = await request({
+        const { blocks, pyMs } = await request({
           type: "render", key: this.source === undefined ? this.id : `edited:${this.id}`,
           src, source: this.source, values, assets: await this.assets(),
         }, this.timeoutMs);
@@ -364,6 +369,7 @@
         const ms = performance.now() - t0;
         this.clearError();
         this.root.dataset.demoRenderMs = ms.toFixed(1);
+        this.root.dataset.demoPythonMs = pyMs.toFixed(1);   // of which Python itself (for bench/)
         this.root.dataset.demoRenders = String((Number(this.root.dataset.demoRenders) || 0) + 1);
         this.setState("live");
         this.status.textContent = `Live · Python in your browser · ${ms < 10 ? ms.toFixed(1) : Math.round(ms)} ms`;

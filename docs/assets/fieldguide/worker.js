@@ -138,12 +138,13 @@ self.onmessage = async (ev) => {
     self.postMessage({ type: "begin", id: m.id });
     const render = py.globals.get("_fg_render");
     let json;
+    const t0 = performance.now();
     try {
       json = render(m.key, JSON.stringify(m.values));
     } finally {
       render.destroy();
     }
-    self.postMessage({ type: "result", id: m.id, json });
+    self.postMessage({ type: "result", id: m.id, json, pyMs: performance.now() - t0 });
   } catch (e) {
     self.postMessage({ type: "error", id: m.id, error: String((e && e.message) || e) });
   }
