@@ -1,0 +1,73 @@
+"""The backprop check (fieldguide.autodiff) and the Prologue's runtime demo (fieldguide.runtime)."""
+
+import numpy as np
+import pytest
+
+from fieldguide import autodiff, optim, runtime
+
+
+@pytest.mark.parametrize("hidden,seed", [(2, 0), (8, 1), (64, 2)])
+def test_backprop_matches_finite_differences(hidden, seed):
+    r = autodiff.check(hidden=hidden, eps=1e-5, seed=seed)
+    assert r["relative_error"] < 1e-8
+    assert all(e < 1e-7 for e in r["per_param"].values())
+    assert r["n_params"] == 4 * hidden + hidden + hidden * 3 + 3
+    assert r["forward_passes_numeric"] == 2 * r["n_params"]
+
+
+def test_the_map_names_live_in_optim():
+    assert optim.mlp_grad is autodiff.mlp_grad and optim.numeric_grad is autodiff.numeric_grad
+
+
+def test_the_check_catches_a_wrong_backward_pass():
+    params, X, y = autodiff.init_mlp(hidden=8, seed=0)
+    loss, g = autodiff.mlp_grad(params, X, y)
+    n = autodiff.numeric_grad(lambda p: autodiff.mlp_loss(p, X, y), params)
+    assert loss == pytest.approx(autodiff.mlp_loss(params, X, y), rel=1e-14)
+    # The classic bug: forgetting tanh' = 1 − h² in the backward pass.
+    h = np.tanh(X @ params["W1"] + params["b1"])
+    p = np.exp(h @ params["W2"] + params["b2"])
+    p /= p.sum(1, keepdims=True)
+    dz = p.copy()
+    dz[np.arange(len(y)), y] -= 1
+    wrong_W1 = X.T @ (dz / len(y) @ params["W2"].T)
+    assert autodiff.relative_error(wrong_W1, n["W1"]) > 1e-2
+    assert autodiff.relative_error(g["W1"], n["W1"]) < 1e-8
+
+
+def test_eps_sweep_is_u_shaped():
+    eps, err = autodiff.eps_sweep(hidden=8, seed=0)
+    best = int(np.argmin(err))
+    assert 0 < best < len(err) - 1
+    assert 1e-7 <= eps[best] <= 1e-3            # the sweet spot sits near the cube root of 1e-16
+    assert err[-1] > 1e4 * err[best]            # truncation error, O(ε²)
+    assert err[0] > 1e3 * err[best]             # round-off error, O(1/ε)
+
+
+def test_relative_error_definition():
+    assert autodiff.relative_error(np.ones(3), np.ones(3)) == 0
+    assert autodiff.relative_error(np.array([1.0]), np.array([-1.0])) == pytest.approx(1.0)
+    assert autodiff.relative_error(np.zeros(2), np.zeros(2)) == 0
+    with pytest.raises(ValueError):
+        autodiff.numeric_grad(lambda p: 0.0, {"a": np.zeros(1)}, eps=0)
+
+
+def test_describe_reports_the_interpreter():
+    d = runtime.describe()
+    assert d["numpy"] == np.__version__ and d["bit_generator"] == "PCG64"
+    assert d["in_browser"] is False and d["implementation"] == "CPython"
+
+
+def test_anatomy_is_deterministic_and_runs_the_code_it_shows():
+    a = runtime.anatomy(8, 0)
+    assert a["hash"] == "df43d89c429a6b57"                  # numpy 2.0.2, PCG64, seed 0
+    assert a["values"][0] == pytest.approx(0.12573022, abs=1e-8)
+    assert runtime.anatomy(8, 0)["hash"] == a["hash"]
+    assert runtime.anatomy(8, 1)["hash"] != a["hash"]
+    assert runtime.anatomy(9, 0)["values"][:8].tolist() == a["values"].tolist()   # a stream
+    ns = {}
+    exec(a["source"], ns)
+    assert ns["draws"](8, 0).tolist() == a["values"].tolist()
+    assert np.array_equal(np.random.default_rng(0).standard_normal(8), a["values"])
+    with pytest.raises(ValueError):
+        runtime.anatomy(0, 0)
