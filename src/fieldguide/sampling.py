@@ -237,7 +237,7 @@ def top_p_mask(p, top_p: float) -> np.ndarray:
 
 def token_counts(ids, vocab_size: int) -> np.ndarray:
     """How often each token id occurs in `ids` (what the penalties look at)."""
-    return np.bincount(np.asarray(ids, dtype=np.int64).reshape(-1), minlength=vocab_size)[:vocab_size]
+    return np.bincount(np.asarray(ids, dtype=np.intp).reshape(-1), minlength=vocab_size)[:vocab_size]
 
 
 def apply_penalties(logits, counts, presence: float = 0.0, frequency: float = 0.0,
