@@ -48,13 +48,15 @@ class Surface:
     xrange: tuple
     yrange: tuple
     minima: tuple              # ((label, x, y), ...): the basins a run can end in
+    log_contours: bool = False # draw log10(1 + loss): for surfaces whose values span decades
 
     def grid(self, n: int = 60):
-        """Loss on an n×n grid over the plotted window (for a contour plot)."""
+        """Loss on an n×n grid over the plotted window, as drawn by a contour plot."""
         xs = np.linspace(*self.xrange, n)
         ys = np.linspace(*self.yrange, n)
         X, Y = np.meshgrid(xs, ys)
-        return xs, ys, self.f(X, Y)
+        Z = self.f(X, Y)
+        return xs, ys, np.log10(1 + Z) if self.log_contours else Z
 
 
 # --- the three surfaces ----------------------------------------------------------------------
@@ -108,7 +110,7 @@ SURFACES = {
                       (-3.0, 5.0), (-2.5, 3.5),
                       (("narrow", NARROW[0], NARROW[1]), ("wide", WIDE[0], WIDE[1]))),
     "rosenbrock": Surface("rosenbrock", "Rosenbrock valley", _rosen_f, _rosen_g, (-1.5, 2.0),
-                          (-2.0, 2.0), (-1.0, 3.0), (("the minimum (1, 1)", 1.0, 1.0),)),
+                          (-2.0, 2.0), (-1.0, 3.0), (("the minimum (1, 1)", 1.0, 1.0),), True),
 }
 
 
