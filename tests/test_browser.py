@@ -32,6 +32,13 @@ def expected_stats(values: dict) -> str:
     return [it["value"] for it in items]
 
 
+def run_edited(page, new_render: str):
+    """Run the demo with its render replaced, through the same path as a reader's edited code."""
+    src = demos.source("compute_economy") + "\n\n" + new_render
+    page.evaluate("([sel, src]) => { const d = document.querySelector(sel).__fgDemo;"
+                  " d.source = src; d.update(performance.now()); }", [DEMO, src])
+
+
 def test_demo_goes_live_and_every_control_redraws(tab):
     t = tab()
     page = t.goto(PAGE)
@@ -137,9 +144,7 @@ def test_an_exception_stays_in_its_demo_and_the_next_input_recovers(tab):
     t = tab()
     page = t.goto(PAGE)
     t.wait_state(DEMO)
-    src = demos.source("compute_economy") + "\n\ndef render(**kw):\n    raise ZeroDivisionError('boom in render')\n"
-    page.evaluate("([sel, src]) => { const d = document.querySelector(sel).__fgDemo; d.source = src; d.update(performance.now()); }",
-                  [DEMO, src])
+    run_edited(page, "def render(**kw):\n    raise ZeroDivisionError('boom in render')\n")
     assert t.wait_state(DEMO, ("error",)) == "error"
     assert "ZeroDivisionError: boom in render" in page.inner_text(f"{DEMO} .fg-demo-error")
     assert page.locator(f"{DEMO} [data-demo-output] .fg-stats").count() == 1    # output kept
@@ -155,9 +160,7 @@ def test_a_runaway_render_is_stopped_and_python_restarts(tab):
     t = tab()
     page = t.goto(PAGE)
     t.wait_state(DEMO)
-    src = demos.source("compute_economy") + "\n\ndef render(**kw):\n    while True:\n        pass\n"
-    page.evaluate("([sel, src]) => { const d = document.querySelector(sel).__fgDemo; d.source = src; d.update(performance.now()); }",
-                  [DEMO, src])
+    run_edited(page, "def render(**kw):\n    while True:\n        pass\n")
     assert t.wait_state(DEMO, ("error",), timeout=60_000) == "error"
     assert "was stopped" in page.inner_text(f"{DEMO} .fg-demo-error")
     assert page.evaluate("window.__fieldguide.restarts") == 1
