@@ -85,11 +85,10 @@ def test_noise_is_seeded_and_shared():
 
 def test_noise_and_step_size_move_sgd_from_the_narrow_to_the_wide_basin():
     assert optim.run("sgd", "basins", steps=300)["basin"] == "narrow"
-    quiet = sum(optim.run("sgd", "basins", lr=0.07, steps=300, noise=0.5, seed=k)["basin"] == "wide"
-                for k in range(30))
-    loud = sum(optim.run("sgd", "basins", lr=0.07, steps=300, noise=2.0, seed=k)["basin"] == "wide"
-               for k in range(30))
-    assert quiet == 0 and loud >= 10
+    quiet = optim.basin_tally("sgd", "basins", 30, lr=0.07, steps=300, noise=0.5)
+    loud = optim.basin_tally("sgd", "basins", 30, lr=0.07, steps=300, noise=2.0)
+    assert quiet == {"narrow": 30}
+    assert loud["wide"] >= 10 and sum(loud.values()) == 30
 
 
 def test_bad_arguments_raise_value_error():

@@ -190,6 +190,16 @@ def race(surf: str, lr: float = 0.05, steps: int = 100, noise: float = 0.0, beta
                    bias_correction=bias_correction, seed=seed) for o in optimizers}
 
 
+def basin_tally(opt: str, surf: str, seeds: int = 30, **kwargs) -> dict:
+    """How many of `seeds` runs (seeds 0, 1, …) end in each basin, or diverge."""
+    out: dict[str, int] = {}
+    for k in range(int(seeds)):
+        r = run(opt, surf, seed=k, **kwargs)
+        key = r["basin"] if r["diverged_at"] is None else "diverged"
+        out[key] = out.get(key, 0) + 1
+    return out
+
+
 # --- gradients through depth -----------------------------------------------------------------
 
 def jacobian_chain(depth: int, scale: float, width: int, residual: bool = False,
