@@ -1,0 +1,196 @@
+"""Serving memory: the weights, the KV cache, and how many sequences fit on a GPU.
+
+The KV cache. To generate token t+1 the model attends to the keys and values of every earlier
+token in every layer. Recomputing them each step would redo the whole prefix, so the engine keeps
+them. For an ordinary (MHA/GQA) layer that is one key and one value vector per K/V head per token:
+
+    bytes = Σ_layers 2 · n_kv_heads · head_dim · tokens_cached(layer) · batch · bytes_per_value
+
+where tokens_cached is the context length on a full-attention layer and min(context, window) on a
+sliding-window layer (the engine may drop what the window no longer sees). Multi-head latent
+attention (MLA, DeepSeek-V2/V3) caches one compressed latent of kv_lora_rank values plus a shared
+RoPE key of qk_rope_head_dim values per token and layer — no factor 2, no per-head copies.
+
+This is the memory an engine that understands the architecture must hold. A naive engine that
+ignores windows, or a tensor-parallel layout that replicates heads, can need more (see `fit`).
+
+Weights are parameters × bytes per parameter. We store every parameter in the chosen dtype, which
+is how a checkpoint is usually described; int4 adds one 16-bit scale per group of 128 weights
+(4 + 16/128 = 4.125 bits per weight), the common GPTQ/AWQ layout. Real int4 checkpoints often keep
+embeddings and norms in 16 bits, which this count leaves out.
+"""
+
+from __future__ import annotations
+
+import math
+
+from . import data
+from .models import Architecture
+from .units import GB, GIB, MIB
+
+# bits per stored value
+DTYPE_BITS = {"fp32": 32, "bf16": 16, "fp16": 16, "fp8": 8, "int8": 8, "int4": 4}
+KV_DTYPES = ("fp32", "bf16", "fp16", "fp8", "int8", "int4")
+WEIGHT_DTYPES = ("fp32", "bf16", "fp16", "fp8", "int8", "int4")
+INT4_GROUP = 128            # weights per 16-bit scale in int4 weight formats
+RUNTIME_UTILIZATION = 0.9   # share of GPU memory an engine may use (vLLM's default); the rest is
+                            # left for the CUDA context, activations and allocator slack
+
+
+# --- argument checks -----------------------------------------------------------------------------
+
+def _count(name: str, x) -> int:
+    """A whole number ≥ 0, or a ValueError that says what was wrong."""
+    if isinstance(x, bool):
+        raise ValueError(f"{name} must be a whole number, got {x!r}")
+    try:
+        v = float(x)
+    except (TypeError, ValueError):
+        raise ValueError(f"{name} must be a whole number, got {x!r}") from None
+    if not math.isfinite(v):
+        raise ValueError(f"{name} must be a finite whole number, got {x!r}")
+    if v < 0:
+        raise ValueError(f"{name} cannot be negative, got {x!r}")
+    if not v.is_integer():
+        raise ValueError(f"{name} must be a whole number, got {x!r}")
+    return int(v)
+
+
+def _arch(arch) -> Architecture:
+    if isinstance(arch, Architecture):
+        return arch
+    if isinstance(arch, str):
+        return Architecture.preset(arch)
+    if isinstance(arch, dict):
+        return Architecture.from_hf_config(arch)
+    raise ValueError(f"expected an Architecture, a preset name or a config dict, got {type(arch).__name__}")
+
+
+def dtype_bits(dtype: str) -> int:
+    if dtype not in DTYPE_BITS:
+        raise ValueError(f"unknown dtype {dtype!r}; choose one of {', '.join(DTYPE_BITS)}")
+    return DTYPE_BITS[dtype]
+
+
+def weight_bits(dtype: str, group_size: int = INT4_GROUP) -> float:
+    """Bits stored per weight, counting int4's per-group 16-bit scale (4.125 at group 128)."""
+    bits = dtype_bits(dtype)
+    if dtype == "int4":
+        g = _count("group_size", group_size)
+        if g < 1:
+            raise ValueError("group_size must be at least 1")
+        return bits + 16 / g
+    return float(bits)
+
+
+# --- the KV cache --------------------------------------------------------------------------------
+
+def kv_values_by_layer(arch, tokens) -> list[int]:
+    """Numbers cached for one sequence of `tokens` tokens, layer by layer."""
+    a = _arch(arch)
+    t = _count("tokens", tokens)
+    return [a.kv_values_per_token(i) * a.cached_tokens(i, t) for i in range(a.num_layers)]
+
+
+def kv_cache_bytes(arch, tokens, batch=1, dtype="bf16") -> int:
+    """Bytes of KV cache for `batch` sequences of `tokens` tokens each (design.md contract)."""
+    a = _arch(arch)
+    t, b, bits = _count("tokens", tokens), _count("batch", batch), dtype_bits(dtype)
+    values = sum(kv_values_by_layer(a, t))
+    return math.ceil(values * b * bits / 8)
+
+
+def kv_cache_bytes_by_layer(arch, tokens, dtype="bf16") -> list[int]:
+    """One sequence's cache per layer, in bytes: flat for full layers, capped for sliding ones."""
+    bits = dtype_bits(dtype)
+    return [math.ceil(v * bits / 8) for v in kv_values_by_layer(arch, tokens)]
+
+
+def kv_bytes_per_token(arch, dtype="bf16") -> float:
+    """Bytes one more token adds while the context is shorter than every window."""
+    a = _arch(arch)
+    return sum(a.kv_values_per_token(i) for i in range(a.num_layers)) * dtype_bits(dtype) / 8
+
+
+# --- weights -------------------------------------------------------------------------------------
+
+def weights_bytes(arch, dtype="bf16", group_size=INT4_GROUP) -> int:
+    """Bytes of weights with every parameter stored as `dtype` (int4 with its group scales)."""
+    a = _arch(arch)
+    return math.ceil(a.n_params * weight_bits(dtype, group_size) / 8)
+
+
+# --- what fits -----------------------------------------------------------------------------------
+
+def gpu_capacity_bytes(gpu: str) -> int:
+    """Memory of one GPU in bytes: what the driver reports where known, else the label (GB)."""
+    g = data.gpu(gpu)
+    if g.get("usable_mib"):
+        return int(g["usable_mib"] * MIB)
+    return int(g["memory_gb"] * GB)
+
+
+def kv_replication(arch, n_gpus: int) -> int:
+    """How many copies of each cached head tensor parallelism over n_gpus keeps.
+
+    Heads are split across GPUs; with fewer K/V heads than GPUs each head is copied so that every
+    GPU holds one. MLA's latent is shared by all heads, so every GPU keeps all of it.
+    """
+    a = _arch(arch)
+    n = _count("GPU count", n_gpus)
+    if n < 1:
+        raise ValueError("GPU count must be at least 1")
+    if a.is_mla:
+        return n
+    return max(1, math.ceil(n / a.num_kv_heads))
+
+
+def fit(arch, gpu: str, n_gpus=1, context=4096, kv_dtype="bf16", weight_dtype="bf16",
+        utilization=RUNTIME_UTILIZATION) -> dict:
+    """Weights + KV against the memory of `n_gpus` GPUs, and how many sequences fit.
+
+    budget   = utilization × total memory (the runtime reserve is the rest);
+    kv_pool  = budget − weights;
+    max_seqs = ⌊kv_pool / (KV bytes per sequence × replication)⌋.
+    """
+    a = _arch(arch)
+    n = _count("GPU count", n_gpus)
+    if n < 1:
+        raise ValueError("GPU count must be at least 1")
+    u = float(utilization)
+    if not (0 < u <= 1):
+        raise ValueError(f"utilization is a fraction in (0, 1], got {utilization!r}")
+    capacity = gpu_capacity_bytes(gpu) * n
+    budget = capacity * u
+    weights = weights_bytes(a, weight_dtype)
+    rep = kv_replication(a, n)
+    per_seq = kv_cache_bytes(a, context, 1, kv_dtype) * rep
+    pool = budget - weights
+    max_seqs = int(pool // per_seq) if pool > 0 and per_seq > 0 else 0
+    return {"capacity": capacity, "budget": budget, "reserve": capacity - budget,
+            "weights": weights, "kv_per_seq": per_seq, "replication": rep,
+            "kv_pool": pool, "max_seqs": max_seqs, "weights_fit": pool > 0}
+
+
+def max_concurrent(arch, gpu: str, n_gpus=1, context=4096, kv_dtype="bf16", weight_dtype="bf16",
+                   utilization=RUNTIME_UTILIZATION) -> int:
+    """The largest number of `context`-token sequences whose cache fits beside the weights."""
+    return fit(arch, gpu, n_gpus, context, kv_dtype, weight_dtype, utilization)["max_seqs"]
+
+
+def kv_exceeds_weights_batch(arch, context, kv_dtype="bf16", weight_dtype="bf16") -> int | None:
+    """The smallest batch of `context`-token sequences whose KV cache outweighs the weights."""
+    a = _arch(arch)
+    per_seq = kv_cache_bytes(a, context, 1, kv_dtype)
+    if per_seq == 0:
+        return None
+    return weights_bytes(a, weight_dtype) // per_seq + 1
+
+
+def to_unit(nbytes: float, unit: str = "GB") -> float:
+    """Bytes in GB (10^9) or GiB (2^30)."""
+    if unit == "GB":
+        return nbytes / GB
+    if unit == "GiB":
+        return nbytes / GIB
+    raise ValueError(f"unit must be 'GB' or 'GiB', got {unit!r}")
