@@ -24,11 +24,12 @@ def render(n=8, seed=0, show_source=False):
     r = runtime.anatomy(n, seed)
     v = r["values"]
     where = runtime.describe()
-    fig = {"data": [{"type": "histogram", "x": v, "xbins": {"start": -4, "end": 4, "size": 0.5},
-                     "marker": {"color": "#457b9d"}, "name": "draws"}],
-           "layout": {"margin": {"t": 20, "r": 10}, "height": 260, "bargap": 0.05,
+    fig = {"data": [{"type": "bar", "x": r["bin_centres"], "y": r["counts"], "width": 0.45,
+                     "marker": {"color": "#457b9d"}, "name": "draws per bin of 0.5"}],
+           "layout": {"margin": {"t": 20, "r": 10}, "height": 260, "showlegend": False,
                       "xaxis": {"title": {"text": "value"}, "range": [-4, 4]},
-                      "yaxis": {"title": {"text": "count"}}}}
+                      "yaxis": {"title": {"text": "count"},
+                                "range": [0, int(r["counts"].max()) + 1]}}}
     alt = (f"Histogram of {n} standard-normal draws with seed {seed}: "
            + ", ".join(f"{x:.3f}" for x in v) + ".")
     blocks = [

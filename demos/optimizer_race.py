@@ -46,10 +46,11 @@ def render(surface="bowl", optimizer="sgd", lr=0.05, noise=0.0, beta1=0.9,
     runs = optim.race(surface, lr=lr, steps=steps, noise=noise, beta1=beta1,
                       bias_correction=bias_correction, seed=seed)
     me = runs[optimizer]
-    xs, ys, Z = s.grid(60)
-    path = [{"type": "contour", "x": xs, "y": ys, "z": Z, "showscale": False,
-             "colorscale": "Greys", "reversescale": True, "ncontours": 24, "hoverinfo": "skip",
-             "contours": {"coloring": "lines"}, "name": "loss"}]
+    xs, ys, Z = s.grid(40)
+    shade = "log10(1 + loss)" if s.log_contours else "loss"
+    path = [{"type": "heatmap", "x": xs, "y": ys, "z": Z, "showscale": False, "zsmooth": "best",
+             "colorscale": [[0, "#ffffff"], [1, "#5b7fb5"]], "name": shade,
+             "hovertemplate": f"x %{{x:.2f}}, y %{{y:.2f}}<br>{shade} %{{z:.3g}}<extra></extra>"}]
     curves = []
     order = [o for o in runs if o != optimizer] + [optimizer]      # highlighted one on top
     for o in order:

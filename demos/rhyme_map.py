@@ -33,7 +33,7 @@ def render(idea="act-2/attention", shipping_layer=False):
     succs = [s["slug"] for s in nb["successors"]]
 
     traces = []
-    for layer, colour, dash in (("core", "#c8c8c8", "solid"), ("shipping", "#f4a261", "dot")):
+    for layer, colour, line in (("core", "#c8c8c8", {}), ("shipping", "#f4a261", {"dash": "dot"})):
         ex, ey = [], []
         for a, b, l in g["edges"]:
             if l == layer:
@@ -42,7 +42,7 @@ def render(idea="act-2/attention", shipping_layer=False):
         if ex:
             traces.append({"type": "scatter", "mode": "lines", "x": ex, "y": ey,
                            "name": f"{layer} edges", "hoverinfo": "skip",
-                           "line": {"color": colour, "width": 1, "dash": dash}})
+                           "line": {"color": colour, "width": 1, **line}})
     for group, colour in ((preds, "#457b9d"), (succs, "#2a9d8f")):
         ex, ey = [], []
         for other in group:
@@ -54,13 +54,20 @@ def render(idea="act-2/attention", shipping_layer=False):
                            "showlegend": False, "hoverinfo": "skip",
                            "line": {"color": colour, "width": 3}})
     rest = [n for n in g["nodes"] if n["slug"] not in preds + succs + [idea]]
-    faded = not shipping_layer
-    traces.append({"type": "scatter", "mode": "markers", "name": "chapters",
-                   "x": [pos[n["slug"]][0] for n in rest], "y": [pos[n["slug"]][1] for n in rest],
-                   "text": [n["title"] for n in rest], "hoverinfo": "text",
-                   "marker": {"size": 9, "color": ["#f4a261" if n["shipping"] else "#8d99ae"
-                                                   for n in rest],
-                              "opacity": [0.35 if (n["shipping"] and faded) else 0.9 for n in rest]}})
+    for shipping, colour in ((False, "#8d99ae"), (True, "#f4a261")):
+        ns = [n for n in rest if n["shipping"] == shipping]
+        traces.append({"type": "scatter", "mode": "markers",
+                       "name": "Acts V and VIII" if shipping else "chapters",
+                       "x": [pos[n["slug"]][0] for n in ns], "y": [pos[n["slug"]][1] for n in ns],
+                       "text": [n["title"] for n in ns], "hoverinfo": "text",
+                       "marker": {"size": 9, "color": colour},
+                       "opacity": 0.9 if (shipping_layer or not shipping) else 0.35})
+    acts = book.acts()
+    traces.append({"type": "scatter", "mode": "text", "showlegend": False, "hoverinfo": "text",
+                   "x": list(range(len(acts))), "y": [1.2] * len(acts),
+                   "text": ["Pro." if a["id"] == "prologue" else "App." if a["id"] == "appendix"
+                            else a["id"] for a in acts],
+                   "hovertext": [f"{a['name']}: {a['title']}" for a in acts]})
     for name, slugs, colour, size in (("answers the constraint of", preds, "#457b9d", 13),
                                       ("chosen chapter", [idea], "#e63946", 18),
                                       ("its constraint is answered by", succs, "#2a9d8f", 13)):
@@ -72,13 +79,10 @@ def render(idea="act-2/attention", shipping_layer=False):
                            "hovertext": [book.chapter(s)["title"] for s in slugs],
                            "marker": {"size": size, "color": colour,
                                       "line": {"color": "#111", "width": 1}}})
-    ticks = [a["id"] for a in book.acts()]
     fig = {"data": traces, "layout": {
         "margin": {"t": 10, "r": 10, "l": 10}, "height": 440,
-        "xaxis": {"tickvals": list(range(len(ticks))),
-                  "ticktext": ["Pro." if t == "prologue" else "App." if t == "appendix" else t
-                               for t in ticks], "range": [-0.5, len(ticks) - 0.2], "zeroline": False},
-        "yaxis": {"visible": False},
+        "xaxis": {"visible": False, "range": [-0.5, len(acts) - 0.2]},
+        "yaxis": {"visible": False, "range": [-10, 1.8]},
         "legend": {"orientation": "h", "y": -0.08}}}
 
     ch = nb["chapter"]

@@ -69,5 +69,7 @@ def test_anatomy_is_deterministic_and_runs_the_code_it_shows():
     exec(a["source"], ns)
     assert ns["draws"](8, 0).tolist() == a["values"].tolist()
     assert np.array_equal(np.random.default_rng(0).standard_normal(8), a["values"])
+    assert a["counts"].sum() == 8 and len(a["bin_centres"]) == 16
+    assert runtime.anatomy(64, 5)["counts"].sum() == 64
     with pytest.raises(ValueError):
         runtime.anatomy(0, 0)

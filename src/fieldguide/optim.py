@@ -105,7 +105,7 @@ def _rosen_g(x, y):
 
 SURFACES = {
     "bowl": Surface("bowl", "ill-conditioned bowl", _bowl_f, _bowl_g, (-4.0, 1.5),
-                    (-4.5, 4.5), (-2.0, 2.0), (("the minimum", 0.0, 0.0),)),
+                    (-4.5, 4.5), (-2.0, 2.0), (("the minimum", 0.0, 0.0),), True),
     "basins": Surface("basins", "narrow + wide basins", _basins_f, _basins_g, (-0.82, 0.15),
                       (-3.0, 5.0), (-2.5, 3.5),
                       (("narrow", NARROW[0], NARROW[1]), ("wide", WIDE[0], WIDE[1]))),

@@ -52,11 +52,15 @@ def fingerprint(values: np.ndarray) -> str:
 
 
 def anatomy(n: int, seed: int) -> dict:
-    """Run ANATOMY_SOURCE's `draws(n, seed)`; return the values, their fingerprint and the code."""
+    """Run ANATOMY_SOURCE's `draws(n, seed)`; return the values, their fingerprint, the code,
+    and a histogram over [-4, 4] in bins of 0.5 (values beyond ±4 counted in the end bins)."""
     n, seed = int(n), int(seed)
     if n < 1:
         raise ValueError("n must be at least 1")
     if seed < 0:
         raise ValueError("the seed must not be negative")
     values = _namespace["draws"](n, seed)
-    return {"values": values, "hash": fingerprint(values), "source": ANATOMY_SOURCE}
+    edges = np.arange(-4.0, 4.01, 0.5)
+    counts, _ = np.histogram(np.clip(values, -4, 4), bins=edges)
+    return {"values": values, "hash": fingerprint(values), "source": ANATOMY_SOURCE,
+            "bin_centres": (edges[:-1] + edges[1:]) / 2, "counts": counts}
