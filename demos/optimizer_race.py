@@ -37,6 +37,8 @@ CONTROLS = [
 def _outcome(r):
     if r["diverged_at"] is not None:
         return f"diverged at step {r['diverged_at']}"
+    if r["grew"]:
+        return "loss rising: diverging"
     return r["basin"]
 
 

@@ -34,6 +34,10 @@ def test_sgd_on_the_bowl_is_the_closed_form():
 def test_learning_rate_beyond_two_over_curvature_diverges():
     # Along y the curvature is 30: lr < 2/30 converges, lr > 2/30 oscillates outward.
     assert optim.run("sgd", "bowl", lr=0.06, steps=200)["diverged_at"] is None
+    assert not optim.run("sgd", "bowl", lr=0.06, steps=200)["grew"]
+    slow = optim.run("sgd", "bowl", lr=0.07, steps=100)    # |1 − 0.07·30| = 1.1: 1.1^100 growth
+    assert slow["diverged_at"] is None and slow["grew"]
+    assert abs(slow["y"][-1]) == pytest.approx(1.5 * 1.1 ** 100, rel=1e-9)
     r = optim.run("sgd", "bowl", lr=0.1, steps=200)
     assert r["diverged_at"] is not None and r["basin"] is None
     assert optim.run("sgd", "rosenbrock", lr=0.05, steps=100)["diverged_at"] is not None

@@ -18,6 +18,7 @@ standard test that a hand-written backward pass is right.
 from __future__ import annotations
 
 import math
+from functools import lru_cache
 
 import numpy as np
 
@@ -126,9 +127,20 @@ def eps_sweep(hidden: int = 8, seed: int = 0, eps_values=None, sample: int = 4) 
 
     Uses `sample` entries of each parameter array (the same ones for every ε), so the whole
     U-shaped curve — round-off error on the left, truncation error on the right — costs little.
+    The default sweep is cached: a demo that only moves ε does not recompute it.
     """
     if eps_values is None:
-        eps_values = np.logspace(-12, -1, 12)
+        e, r = _default_sweep(int(hidden), int(seed), int(sample))
+        return e.copy(), r.copy()
+    return _sweep(hidden, seed, eps_values, sample)
+
+
+@lru_cache(maxsize=16)
+def _default_sweep(hidden, seed, sample):
+    return _sweep(hidden, seed, np.logspace(-12, -1, 12), sample)
+
+
+def _sweep(hidden, seed, eps_values, sample):
     params, X, y = init_mlp(4, hidden, 3, 16, seed)
     _, g = mlp_grad(params, X, y)
     rng = np.random.default_rng(seed + 1)

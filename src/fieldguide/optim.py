@@ -131,7 +131,9 @@ def run(opt: str, surf, lr: float = 0.05, steps: int = 100, noise: float = 0.0,
 
     Returns a dict with `x`, `y`, `loss` (steps + 1 entries each, the start included),
     `first_step` (length of the first update), `diverged_at` (step at which a coordinate passed
-    1e6, or None; the path stops there) and `basin` (label of the nearest minimum at the end).
+    1e6, or None; the path stops there), `basin` (label of the nearest minimum at the end) and
+    `grew` (the loss ended far above where it started — by more than 10·(|L₀| + 1) — so the
+    run is on its way to diverging, even if no coordinate has passed 1e6 yet).
     Plain floats inside: for two knobs that is faster than NumPy, which matters in the browser.
     """
     if opt not in OPTIMIZERS:
@@ -180,7 +182,8 @@ def run(opt: str, surf, lr: float = 0.05, steps: int = 100, noise: float = 0.0,
     if diverged_at is None:
         basin = min(s.minima, key=lambda m: (m[1] - x) ** 2 + (m[2] - y) ** 2)[0]
     return {"opt": opt, "x": xs, "y": ys, "loss": losses, "first_step": first_step or 0.0,
-            "diverged_at": diverged_at, "basin": basin}
+            "diverged_at": diverged_at, "basin": basin,
+            "grew": losses[-1] - losses[0] > 10 * (abs(losses[0]) + 1)}
 
 
 def race(surf: str, lr: float = 0.05, steps: int = 100, noise: float = 0.0, beta1: float = 0.9,
