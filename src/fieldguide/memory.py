@@ -194,3 +194,22 @@ def to_unit(nbytes: float, unit: str = "GB") -> float:
     if unit == "GiB":
         return nbytes / GIB
     raise ValueError(f"unit must be 'GB' or 'GiB', got {unit!r}")
+
+
+def human_bytes(nbytes: float, unit: str = "GB", digits: int = 3) -> str:
+    """Bytes for a reader, in decimal (kB, MB, GB, TB) or binary (KiB, MiB, GiB, TiB) steps.
+
+    human_bytes(1_342_177_280) == '1.34 GB'; human_bytes(1_342_177_280, 'GiB') == '1.25 GiB'.
+    """
+    if unit not in ("GB", "GiB"):
+        raise ValueError(f"unit must be 'GB' or 'GiB', got {unit!r}")
+    x = float(nbytes)
+    base, names = (1000.0, ("B", "kB", "MB", "GB", "TB", "PB")) if unit == "GB" else \
+        (1024.0, ("B", "KiB", "MiB", "GiB", "TiB", "PiB"))
+    k = 0
+    while abs(x) >= base * (1 - 0.5 * 10 ** -digits) and k < len(names) - 1:
+        x /= base
+        k += 1
+    if k == 0:
+        return f"{x:,.0f} B"
+    return f"{x:.{digits}g} {names[k]}"
