@@ -131,3 +131,47 @@ def test_jacobian_chain_shortcut_matches_explicit_matrices():
 def test_scale_one_keeps_the_gradient_order_one_on_average():
     logs = [math.log(optim.jacobian_chain(100, 1.0, 256, seed=s)[0]) for s in range(20)]
     assert abs(np.mean(logs)) < 1.0
+
+
+# --- the real stack with normalization (fieldguide.depth) ---------------------------------------
+
+from fieldguide import depth  # noqa: E402
+
+
+@pytest.mark.parametrize("norm", depth.NORMS)
+@pytest.mark.parametrize("placement", depth.PLACEMENTS)
+@pytest.mark.parametrize("residual", [True, False])
+def test_stack_backward_matches_finite_differences(norm, placement, residual):
+    rng = np.random.default_rng(0)
+    x = rng.standard_normal((4, 5))
+    Ws = [rng.standard_normal((5, 5)) * 0.6 for _ in range(3)]
+    r = rng.standard_normal((4, 5))
+    _, _, grads = depth.forward_backward(x, Ws, r, residual, norm, placement)
+    num = np.zeros_like(x)
+    h = 1e-6
+    for i in range(4):
+        for j in range(5):
+            xp, xm = x.copy(), x.copy()
+            xp[i, j] += h
+            xm[i, j] -= h
+            num[i, j] = (depth.forward_backward(xp, Ws, r, residual, norm, placement)[0]
+                         - depth.forward_backward(xm, Ws, r, residual, norm, placement)[0]) / (2 * h)
+    assert np.allclose(grads[0], num, rtol=1e-5, atol=1e-7)
+
+
+def test_norm_keeps_activations_at_unit_scale():
+    plain = depth.deep_stack(50, 1.0, 64, residual=True, norm="none")
+    post = depth.deep_stack(50, 1.0, 64, residual=True, norm="layernorm", placement="post")
+    pre = depth.deep_stack(50, 1.0, 64, residual=True, norm="rmsnorm", placement="pre")
+    assert plain["activation"][-1] > 1e5                     # (1 + 1)^(50/2) ≈ 3e7
+    assert post["activation"][-1] == pytest.approx(1.0, rel=1e-3)
+    # pre-norm: the residual stream still grows with depth, but only about like √depth
+    assert 2 < pre["activation"][-1] < 20
+    assert np.all(np.isfinite(pre["grad"])) and pre["grad"][0] > 1
+
+
+def test_jacobian_chain_delegates_to_the_real_stack_for_norms():
+    g = optim.jacobian_chain(20, 0.5, 32, residual=True, norm="layernorm")
+    assert len(g) == 21 and np.all(np.isfinite(g))
+    with pytest.raises(ValueError):
+        optim.jacobian_chain(20, 0.5, 32, norm="groupnorm")

@@ -206,7 +206,8 @@ def basin_tally(opt: str, surf: str, seeds: int = 30, **kwargs) -> dict:
 # --- gradients through depth -----------------------------------------------------------------
 
 def jacobian_chain(depth: int, scale: float, width: int, residual: bool = False,
-                   seed: int = 0, explicit: bool = False) -> np.ndarray:
+                   seed: int = 0, explicit: bool = False, norm: str | None = None,
+                   placement: str = "pre") -> np.ndarray:
     """Norm of the backpropagated gradient at every layer of a deep stack of random Jacobians.
 
     Backpropagation through layer l multiplies the gradient by that layer's Jacobian:
@@ -222,7 +223,14 @@ def jacobian_chain(depth: int, scale: float, width: int, residual: bool = False,
 
     Returns depth + 1 norms: index l is ‖∂L/∂xₗ‖ at the input of layer l (0 = the first layer,
     `depth` = the output, where the gradient starts as a random unit vector).
+
+    With `norm` ("layernorm", "rmsnorm", "batchnorm") the Jacobians depend on the activations,
+    so the stack is run for real on a batch of 8 (`fieldguide.depth.deep_stack`, with `placement`
+    "pre" or "post") and the values are RMS gradients over the batch, also starting at 1.
     """
+    if norm is not None and norm != "none":
+        from fieldguide.depth import deep_stack
+        return deep_stack(depth, scale, width, residual, norm, placement, seed=seed)["grad"]
     depth, width = int(depth), int(width)
     if depth < 0 or width < 1:
         raise ValueError("depth must be ≥ 0 and width ≥ 1")
