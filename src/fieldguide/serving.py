@@ -267,10 +267,12 @@ def bandwidth(gpu: str) -> float:
     return data.gpu(gpu)["bandwidth_tbs"] * 1e12
 
 
-def compute_dtype_for(weight_bytes: float) -> str:
-    """The maths dtype that goes with a weight width: FP8 weights run FP8 maths; 16- and 4-bit
-    (weight-only) formats multiply in BF16."""
-    return "fp8" if weight_bytes == 1 else "bf16"
+def compute_dtype_for(weight_bytes: float, gpu: str | None = None) -> str:
+    """The maths dtype that goes with a weight width: FP8 weights run FP8 maths (where the GPU has
+    FP8 tensor cores); 16- and 4-bit (weight-only) formats multiply in BF16."""
+    if weight_bytes == 1 and (gpu is None or data.gpu(gpu).get("fp8_tflops")):
+        return "fp8"
+    return "bf16"
 
 
 def critical_intensity(gpu: str, compute_dtype: str = "bf16") -> float:
@@ -300,8 +302,30 @@ def matmul_intensity(tokens: float, weight_bytes: float) -> float:
 
 def ridge_batch(gpu: str, weight_bytes: float, compute_dtype: str | None = None) -> float:
     """Decode batch at which weight reads stop being the bottleneck: I* × bytes per weight / 2."""
-    cd = compute_dtype or compute_dtype_for(weight_bytes)
+    cd = compute_dtype or compute_dtype_for(weight_bytes, gpu)
     return critical_intensity(gpu, cd) * float(weight_bytes) / 2
+
+
+def weights_pass(gpu: str, params: float, tokens: float, weight_bytes: float) -> dict:
+    """One pass of `tokens` tokens through `params` weights, on the roofline.
+
+    FLOPs = 2·params·tokens; bytes = params·weight_bytes (weights read once); time = FLOPs ÷ the
+    attainable rate at that intensity — the same as max(bytes ÷ bandwidth, FLOPs ÷ peak).
+    Decode of a batch of B sequences is tokens = B; prefill of a P-token prompt is tokens = P.
+    """
+    n = float(params)
+    if not (math.isfinite(n) and n > 0):
+        raise ValueError(f"parameters must be a positive number, got {params!r}")
+    cd = compute_dtype_for(float(weight_bytes), gpu)
+    i = matmul_intensity(tokens, weight_bytes)
+    rate = attainable(gpu, i, cd)
+    flops = 2 * n * float(tokens)
+    peak = peak_flops(gpu, cd)
+    ridge = critical_intensity(gpu, cd)
+    return {"intensity": i, "attainable": rate, "peak": peak, "pct_peak": rate / peak,
+            "flops": flops, "bytes": n * float(weight_bytes), "time_s": flops / rate,
+            "bound": "memory" if i < ridge else "compute", "ridge": ridge,
+            "ridge_batch": ridge_batch(gpu, weight_bytes, cd), "compute_dtype": cd}
 
 
 # --- one decode step -----------------------------------------------------------------------------
@@ -355,11 +379,11 @@ def decode_step(arch, gpu: str, batch=1, context=4096, weight_dtype="bf16", kv_d
         attn_flops += 2 * per_tok * t
     flops = b * (2 * c["active_excluding_input_embedding"] + attn_flops)
     wb = bits / 8
-    cdt = compute_dtype_for(wb)
+    cdt = compute_dtype_for(wb, gpu)
     g = data.gpu(gpu)
     bw = bandwidth(gpu) * n * eff
     memory_s = (weight_read + kv_read) / bw
-    peak = g.get("fp8_tflops" if cdt == "fp8" else "bf16_tflops") or (g.get("bf16_tflops") if cdt == "fp8" else None)
+    peak = g.get("fp8_tflops" if cdt == "fp8" else "bf16_tflops")
     compute_s = flops / (peak * 1e12 * n * eff) if peak else 0.0
     step = max(memory_s, compute_s)
     fit = memory.fit(a, gpu, n, ctx, kv_dtype, weight_dtype)
