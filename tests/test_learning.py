@@ -15,6 +15,14 @@ def test_backprop_matches_finite_differences(hidden, seed):
     assert r["forward_passes_numeric"] == 2 * r["n_params"]
 
 
+def test_a_capped_check_samples_parameters():
+    full = autodiff.check(hidden=8)
+    assert autodiff.check(hidden=8, max_checked=200)["n_checked"] == full["n_params"] == 67
+    r = autodiff.check(hidden=64, max_checked=200, seed=3)
+    assert r["n_checked"] == 200 == sum(r["checked_per_param"].values())
+    assert r["n_params"] == 515 and r["relative_error"] < 1e-8
+
+
 def test_the_map_names_live_in_optim():
     assert optim.mlp_grad is autodiff.mlp_grad and optim.numeric_grad is autodiff.numeric_grad
 

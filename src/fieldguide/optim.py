@@ -79,7 +79,8 @@ FLOOR = 0.03
 
 
 def _well(x, y, cx, cy, s, d):
-    return -d * np.exp(-((x - cx) ** 2 + (y - cy) ** 2) / (2 * s * s))
+    exp = math.exp if isinstance(x, float) else np.exp     # floats on the path, arrays on the grid
+    return -d * exp(-((x - cx) ** 2 + (y - cy) ** 2) / (2 * s * s))
 
 
 def _basins_f(x, y):
