@@ -21,6 +21,7 @@ Two halves.
 from __future__ import annotations
 
 import math
+from functools import lru_cache
 
 import numpy as np
 
@@ -56,7 +57,8 @@ def paged_waste_bound(block: int, tokens: int) -> float:
 
 # --- the allocator simulation ------------------------------------------------------------------
 
-def workload(requests: int, max_seq_len: int, shared_prefix: int, seed: int) -> list[dict]:
+@lru_cache(maxsize=16)
+def workload(requests: int, max_seq_len: int, shared_prefix: int, seed: int) -> tuple:
     """A queue of synthetic requests: prompt = shared prefix + own text, and a reply length.
 
     Own prompts are uniform between 2% and 25% of the maximum length; replies are exponential with
@@ -64,14 +66,14 @@ def workload(requests: int, max_seq_len: int, shared_prefix: int, seed: int) -> 
     """
     rng = np.random.default_rng(seed)
     prefix = min(shared_prefix, max_seq_len // 2)
-    own = rng.integers(max(1, max_seq_len // 50), max(2, max_seq_len // 4) + 1, size=requests)
-    reply = np.ceil(rng.exponential(0.10 * max_seq_len, size=requests)).astype(int)
+    own = rng.integers(max(1, max_seq_len // 50), max(2, max_seq_len // 4) + 1, size=requests).tolist()
+    reply = np.ceil(rng.exponential(0.10 * max_seq_len, size=requests)).astype(int).tolist()
     out = []
     for i in range(requests):
-        prompt = int(min(prefix + own[i], max_seq_len - 1))
-        out.append({"id": i, "prompt": prompt, "reply": int(np.clip(reply[i], 1, max_seq_len - prompt)),
+        prompt = min(prefix + own[i], max_seq_len - 1)
+        out.append({"id": i, "prompt": prompt, "reply": max(1, min(reply[i], max_seq_len - prompt)),
                     "prefix": prefix})
-    return out
+    return tuple(out)
 
 
 class _Pool:
@@ -240,7 +242,7 @@ def kv_allocator(mode: str = "paged", requests: int = 25, max_seq_len: int = 409
     wasted = alloc - stored + np.array(series["external"], dtype=float)
     return {
         "mode": mode, "steps": steps, "quantum": q, "pool_tokens": pool, "block": blk,
-        "prefix": prefix, "shared_blocks": shared_blocks, "requests": reqs,
+        "prefix": prefix, "shared_blocks": shared_blocks, "requests": list(reqs),
         "peak_running": peak, "mean_running": float(np.mean(series["running"])),
         "admitted_first_step": series["running"][0], "preemptions": preemptions,
         "waste_pct": float(100 * wasted.sum() / max(1.0, (alloc + np.array(series["external"])).sum())),
