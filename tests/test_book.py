@@ -85,6 +85,17 @@ def test_glossary_terms_point_at_chapters():
         assert len(t["definition"]) > 20
     assert {t["term"] for t in book.glossary("moving average")} >= {"Exponential moving average (EMA)"}
     assert all(t["chapter"] == "prologue" for t in book.glossary(act="prologue"))
+    assert {t["term"] for t in book.glossary(kind="acronym")} >= {"SGD", "AdamW"}
+    assert book.glossary("adam", act="I", kind="all") == book.glossary("adam")
+    assert book.glossary("zzz-no-such-term") == []
+    for t in terms:
+        assert t["kind"] in book.KINDS
+        for d in t["demos"]:
+            assert (DOCS.parent / "demos" / f"{d}.py").is_file()
+    with pytest.raises(ValueError):
+        book.glossary(kind="gadget")
+    with pytest.raises(ValueError):
+        book.glossary(act="IX")
 
 
 def test_chapters_i_wrote_exist_where_the_map_says():

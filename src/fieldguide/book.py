@@ -124,13 +124,25 @@ def counts() -> dict:
     return out
 
 
-def glossary(query: str = "", act: str | None = None) -> list[dict]:
-    """Glossary entries whose term or definition contains `query` (case-insensitive),
-    optionally only those introduced in one act ("I", "II", …, or "prologue")."""
+KINDS = ("term", "acronym", "hardware")
+
+
+def glossary(query: str = "", act: str | None = None, kind: str | None = None) -> list[dict]:
+    """Glossary entries whose term or definition contains `query` (case-insensitive).
+
+    `act` keeps only terms introduced in one act ("I", "II", …, "prologue"); `kind` keeps one
+    kind of entry ("term", "acronym" or "hardware"). None or "all" means no filter.
+    """
+    if act not in (None, "all") and act not in {a["id"] for a in acts()}:
+        raise ValueError(f"unknown act {act!r}")
+    if kind not in (None, "all") and kind not in KINDS:
+        raise ValueError(f"kind must be one of {', '.join(KINDS)}")
     q = query.strip().lower()
     out = []
     for e in data.load("glossary")["terms"]:
-        if act is not None and chapter(e["chapter"])["act"] != act:
+        if act not in (None, "all") and chapter(e["chapter"])["act"] != act:
+            continue
+        if kind not in (None, "all") and e["kind"] != kind:
             continue
         if q and q not in e["term"].lower() and q not in e["definition"].lower():
             continue
