@@ -102,6 +102,10 @@ def render(idea="act-2/attention", shipping_layer=False):
                                "Tick the overlay to see the chapters it connects to."})
     elif rows:
         blocks.append({"kind": "table", "columns": ["", "chapter", "layer"], "rows": rows})
+    else:
+        blocks.append({"kind": "text", "level": "info",
+                       "text": "The appendices stand outside the chain: they are for looking "
+                               "things up, so no chapter leads into or out of them."})
     alt = (f"Graph of {len(g['nodes'])} chapters in columns by act, {len(g['edges'])} edges. "
            f"Chosen: {ch['title']}. Before it: {', '.join(preds) or 'none'}. "
            f"After it: {', '.join(succs) or 'none'}.")
