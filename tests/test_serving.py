@@ -114,3 +114,30 @@ def test_cost():
     assert round(s.usd_per_mtok(5, 33) / 1000, 3) == 0.042         # $ per 1K tokens
     with pytest.raises(ValueError):
         s.usd_per_mtok(5, 0)
+
+
+def test_cached_attention_equals_full():
+    import numpy as np
+    rng = np.random.default_rng(0)
+    x = rng.standard_normal((20, 8))
+    w = [rng.standard_normal((8, 8)) / 3 for _ in range(4)]
+    assert np.allclose(s.attention_full(x, *w), s.attention_cached(x, *w), atol=1e-12)
+    # a change to a later token leaves earlier outputs alone (why caching is allowed at all)
+    y = x.copy()
+    y[-1] += 5
+    assert np.allclose(s.attention_full(x, *w)[:-1], s.attention_full(y, *w)[:-1])
+
+
+def test_generation_flops():
+    d, T = 16, 32
+    full = s.generation_flops(d, 1, 0, T, cached=False)
+    inc = s.generation_flops(d, 1, 0, T, cached=True)
+    # counted by hand: four d×d matmuls per token; attention 4·s·d at position s
+    assert inc["projections"].sum() == T * 2 * 4 * d * d
+    assert full["projections"].sum() == sum(t * 2 * 4 * d * d for t in range(1, T + 1))
+    assert inc["attention"].sum() == sum(4 * t * d for t in range(1, T + 1))
+    assert full["attention"][-1] == sum(4 * s_ * d for s_ in range(1, T + 1))
+    # projections: O(N) with the cache vs O(N^2) without; attention stays O(N^2) in total
+    big = s.generation_flops(d, 1, 0, 2 * T, cached=True)
+    assert big["projections"].sum() == 2 * inc["projections"].sum()
+    assert 3.9 < big["attention"].sum() / inc["attention"].sum() < 4.1

@@ -404,3 +404,60 @@ def usd_per_mtok(usd_per_hour: float, tokens_per_s: float) -> float:
     if not (math.isfinite(p) and p >= 0 and math.isfinite(r) and r > 0):
         raise ValueError("price must be ≥ 0 and throughput > 0")
     return p / (r * 3600) * 1e6
+
+
+# --- what the cache saves -------------------------------------------------------------------------
+
+def generation_flops(d_model: int, n_layer: int, d_ff: int, steps: int, cached: bool) -> dict:
+    """FLOPs of each generation step t = 1..steps of a GPT-style decoder, with or without a KV cache.
+
+    Per token and layer the weight matmuls cost 2·(3d·d + d·d + 2·d·d_ff) ("projections": Q, K, V,
+    output and the MLP). Attention of a query at position s costs 4·s·d (scores and the weighted sum
+    of values). Without a cache step t re-runs all t positions; with it, only the new one:
+
+        projections: t · P     vs   P
+        attention:   Σ_{s≤t} 4·s·d = 2·t·(t+1)·d   vs   4·t·d      (per layer)
+
+    The unembedding (one position per step either way) is left out. Returns per-step arrays.
+    """
+    d, n, f, T = (memory._count(k, v) for k, v in
+                  (("d_model", d_model), ("layers", n_layer), ("d_ff", d_ff), ("steps", steps)))
+    t = np.arange(1, T + 1, dtype=np.float64)
+    per_token = 2 * (4 * d * d + 2 * d * f) * n
+    if cached:
+        proj = np.full(T, float(per_token))
+        attn = 4 * t * d * n
+    else:
+        proj = t * per_token
+        attn = 2 * t * (t + 1) * d * n
+    return {"step": t, "projections": proj, "attention": attn}
+
+
+def _softmax_rows(s):
+    s = s - s.max(axis=-1, keepdims=True)
+    e = np.exp(s)
+    return e / e.sum(axis=-1, keepdims=True)
+
+
+def attention_full(x, wq, wk, wv, wo):
+    """Causal single-head attention over all of x (T, d) at once: the recompute-everything path."""
+    q, k, v = x @ wq, x @ wk, x @ wv
+    scores = (q @ k.T) / np.sqrt(np.asarray(x.shape[1], dtype=x.dtype))
+    scores = np.where(np.tril(np.ones(scores.shape, dtype=bool)), scores, -np.inf)
+    return (_softmax_rows(scores) @ v) @ wo
+
+
+def attention_cached(x, wq, wk, wv, wo):
+    """The same outputs one position at a time: project only the new token, append its key and
+    value to the cache, attend over the cache. Row t must equal attention_full's row t."""
+    T, d = x.shape
+    keys = np.empty((T, wk.shape[1]), dtype=x.dtype)
+    values = np.empty((T, wv.shape[1]), dtype=x.dtype)
+    out = np.empty((T, wo.shape[1]), dtype=x.dtype)
+    scale = np.sqrt(np.asarray(d, dtype=x.dtype))
+    for t in range(T):
+        xt = x[t:t + 1]
+        keys[t], values[t] = (xt @ wk)[0], (xt @ wv)[0]
+        s = ((xt @ wq) @ keys[:t + 1].T) / scale
+        out[t] = ((_softmax_rows(s) @ values[:t + 1]) @ wo)[0]
+    return out
