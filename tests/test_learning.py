@@ -81,3 +81,49 @@ def test_anatomy_is_deterministic_and_runs_the_code_it_shows():
     assert runtime.anatomy(64, 5)["counts"].sum() == 64
     with pytest.raises(ValueError):
         runtime.anatomy(0, 0)
+
+
+# --- the demos print what the core computes -----------------------------------------------------
+
+from fieldguide import demo as runner  # noqa: E402
+from fieldguide_site import demos  # noqa: E402
+
+
+def _stats(blocks):
+    return {it["label"]: it["value"] for b in blocks if b["kind"] == "stats" for it in b["items"]}
+
+
+def test_backprop_check_demo_reports_the_core_numbers():
+    out = runner.call(demos.load("backprop_check"), {})
+    r = autodiff.check(hidden=8, eps=1e-5, seed=0)
+    s = _stats(out)
+    assert s["Relative error"] == f"{r['relative_error']:.2e}"
+    assert s["Parameters checked"] == "67 of 67" and s["Forward passes"] == "1 vs 134"
+    capped = _stats(runner.call(demos.load("backprop_check"), {"hidden": 64}))
+    assert capped["Parameters checked"] == "200 of 515"
+
+
+def test_optimizer_race_demo_reports_every_optimizer():
+    out = runner.call(demos.load("optimizer_race"), {"surface": "rosenbrock"})
+    table = next(b for b in out if b["kind"] == "table")
+    ends = {row[0]: row[2] for row in table["rows"]}
+    assert ends["SGD"].startswith("diverged at step") and ends["Adam"] == "the minimum (1, 1)"
+    s = _stats(runner.call(demos.load("optimizer_race"), {"optimizer": "adam",
+                                                          "bias_correction": False}))
+    assert float(s["First step length"]) == pytest.approx(0.05 * 0.1 / 0.001 ** 0.5 * 2 ** 0.5,
+                                                          rel=3e-3)
+
+
+def test_depth_demo_matches_the_chain():
+    s = _stats(runner.call(demos.load("depth_gradients"), {"depth": 50, "jacobian_scale": 0.5}))
+    g0 = optim.jacobian_chain(50, 0.5, 64, seed=0)[0]
+    assert s["‖g‖ at the first layer"] == f"{g0:.2e}"
+    assert s["Expected s^depth"] == f"{0.5 ** 50:.2e}"
+
+
+def test_anatomy_demo_shows_the_code_only_when_asked():
+    mod = demos.load("demo_anatomy")
+    assert not any(b["kind"] == "code" for b in runner.call(mod, {}))
+    code = [b for b in runner.call(mod, {"show_source": True}) if b["kind"] == "code"]
+    assert code and runtime.ANATOMY_SOURCE in code[0]["text"]
+    assert _stats(runner.call(mod, {}))["SHA-256 of the draws"] == "df43d89c429a6b57"
