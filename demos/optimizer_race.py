@@ -2,8 +2,9 @@
 
 Try: on the bowl, raise the learning rate past about 0.067 (= 2 / the steep curvature 30) and
 watch SGD zig-zag, then blow up; momentum and Adam survive longer. Switch off bias correction and
-read Adam's first step: three times too long. On "narrow + wide basins", add noise 2 at learning
-rate 0.07 and change the seed: SGD keeps getting kicked out of the sharp basin into the wide one.
+read Adam's first step: three times too long. On "narrow + wide basins", set noise 2, learning
+rate 0.07 and 300 steps, and change the seed: SGD keeps getting kicked out of the sharp basin into
+the wide one, while Adam, whose steps noise cannot lengthen, mostly stays put.
 On Rosenbrock, SGD diverges at any rate above a few thousandths while Adam follows the curved valley.
 """
 

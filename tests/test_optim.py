@@ -93,6 +93,9 @@ def test_noise_and_step_size_move_sgd_from_the_narrow_to_the_wide_basin():
     loud = optim.basin_tally("sgd", "basins", 30, lr=0.07, steps=300, noise=2.0)
     assert quiet == {"narrow": 30}
     assert loud["wide"] >= 10 and sum(loud.values()) == 30
+    # Adam's normalized steps do not grow with the noise: it mostly stays in the narrow basin.
+    adam = optim.basin_tally("adam", "basins", 30, lr=0.07, steps=300, noise=2.0)
+    assert adam.get("wide", 0) * 3 < loud["wide"]
 
 
 def test_bad_arguments_raise_value_error():
