@@ -143,3 +143,17 @@ def test_bad_fit_arguments():
     with pytest.raises(ValueError, match="utilization"):
         m.fit(L70, "H100 SXM", utilization=1.5)
     assert m.kv_cache_bytes(L70, 0) == 0
+
+
+def test_kv_calculator_shows_the_chapter_numbers():
+    from fieldguide import demo as runner
+    from fieldguide_site import demos
+    mod = demos.load("kv_calculator")
+    assert mod.URL_STATE is True
+    out = runner.call(mod, {"model": "Llama-3.1-70B", "batch": 256, "units": "GiB"})
+    values = {i["label"]: i["value"] for b in out if b["kind"] == "stats" for i in b["items"]}
+    assert values["KV per token"] == "320 KiB" and values["KV for the batch"] == "320 GiB"
+    assert values["KV per sequence"] == "1.25 GiB" and values["KV outweighs the weights from"] == "106 sequences"
+    bad = runner.call(mod, {"config_json": '{"model_type": "llama", "hidden_size": 4096}'})
+    assert bad[0]["level"] == "error" and "num_hidden_layers" in bad[0]["text"]
+    assert any(b["kind"] == "stats" for b in bad)            # the rest still renders
