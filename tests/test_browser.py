@@ -92,6 +92,12 @@ def test_every_demo_on_every_page_goes_live(tab):
                 timeout=120_000).json_value()
             msg = page.eval_on_selector_all("[data-demo]", f"els => (els[{i}].querySelector('.fg-demo-error')||{{}}).textContent")
             assert state == "live", f"{path} {demo_id}: {msg}"
+            # What Pyodide drew equals what CPython computes for the same values.
+            values, live = page.eval_on_selector_all(
+                "[data-demo]", f"els => [els[{i}].dataset.demoValues, els[{i}].querySelector('[data-demo-output]').innerText]")
+            for b in runner.call(demos.load(demo_id), json.loads(values)):
+                for it in b.get("items", []) if b["kind"] == "stats" else []:
+                    assert str(it["value"]).strip() in live, f"{path} {demo_id}: {it} not in the live output"
     assert t.errors == [], t.errors
     assert t.outside == [], t.outside
 

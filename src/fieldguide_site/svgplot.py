@@ -189,12 +189,12 @@ def _subplot(traces, xs_spec, ys_spec, px0, px1, py0, py1, gi):
     yax = Axis(ys_spec, lo, hi, ycat, py0, py1)
     out = [f'<g class="fg-svg-sub" data-sub="{gi}">',
            f'<rect x="{px0:.1f}" y="{py1:.1f}" width="{px1 - px0:.1f}" height="{py0 - py1:.1f}" class="fg-svg-bg"/>']
-    for v, lab in xax.ticks():
+    for v, lab in (xax.ticks() if xs_spec.get("visible", True) is not False else []):
         p = xax(v)
         if p is not None:
             out.append(f'<line x1="{p:.1f}" x2="{p:.1f}" y1="{py1:.1f}" y2="{py0:.1f}" class="fg-svg-grid"/>'
                        f'<text x="{p:.1f}" y="{py0 + 14:.1f}" text-anchor="middle" class="fg-svg-tick">{escape(lab[:14])}</text>')
-    for v, lab in yax.ticks():
+    for v, lab in (yax.ticks() if ys_spec.get("visible", True) is not False else []):
         p = yax(v)
         if p is not None:
             out.append(f'<line x1="{px0:.1f}" x2="{px1:.1f}" y1="{p:.1f}" y2="{p:.1f}" class="fg-svg-grid"/>'
@@ -236,7 +236,7 @@ def _scatter(t, xax, yax, col):
                 seg.append(p)
         if seg:
             segs.append(seg)
-        dash = ' stroke-dasharray="5,4"' if (t.get("line") or {}).get("dash") else ""
+        dash = ' stroke-dasharray="5,4"' if (t.get("line") or {}).get("dash") not in (None, "solid") else ""
         for s in segs:
             d = " ".join(f"{a:.1f},{b:.1f}" for a, b in s)
             out.append(f'<polyline points="{d}" fill="none" stroke="{col}" stroke-width="2"{dash}/>')
