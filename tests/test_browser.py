@@ -203,3 +203,44 @@ def test_a_dragged_slider_is_coalesced(tab):
     done = t.renders(DEMO) - n0
     assert 1 <= done < 60, f"{done} renders for 60 inputs: bursts are not coalesced"
     assert json.loads(page.get_attribute(DEMO, "data-demo-values"))["mfu"] == 0.69
+
+
+KV = '[data-demo="kv_calculator"]'
+
+
+def test_a_shared_url_restores_the_calculator(tab):
+    t = tab()
+    page = t.goto("act-5/kv-cache/")
+    t.wait_state(KV)
+    n = t.renders(KV)
+    page.locator(f'{KV} [name="model"]').select_option("Llama-3.1-70B")
+    t.wait_renders(KV, n + 1)
+    n = t.renders(KV)
+    page.locator(f'{KV} [name="units"]').select_option("GiB")
+    t.wait_renders(KV, n + 1)
+    shared = page.url
+    assert "demo-kv_calculator=" in shared
+    want = page.inner_text(f"{KV} [data-demo-output] .fg-stats")
+
+    t2 = tab()
+    p2 = t2.page
+    p2.goto(shared)
+    t2.wait_state(KV)
+    assert p2.locator(f'{KV} [name="model"]').input_value() == "Llama-3.1-70B"
+    assert p2.locator(f'{KV} [name="units"]').input_value() == "GiB"
+    assert p2.inner_text(f"{KV} [data-demo-output] .fg-stats") == want
+    assert not t.errors and not t2.errors and not t.outside and not t2.outside
+
+
+def test_a_bad_pasted_config_names_the_field_and_breaks_nothing(tab):
+    t = tab()
+    page = t.goto("act-5/kv-cache/")
+    t.wait_state(KV)
+    n = t.renders(KV)
+    page.locator(f'{KV} [name="config_json"]').fill('{"model_type": "llama", "hidden_size": "big"}')
+    page.wait_for_function(f"Number(document.querySelector('{KV}').dataset.demoRenders) > {n} || "
+                           f"document.querySelector('{KV}').dataset.demoState === 'error'")
+    text = page.inner_text(KV)
+    assert "hidden_size" in text
+    others = page.eval_on_selector_all("[data-demo]", "els => els.map(e => e.dataset.demoState)")
+    assert "error" not in [s for s in others[1:]], others
