@@ -244,3 +244,33 @@ def test_a_bad_pasted_config_names_the_field_and_breaks_nothing(tab):
     assert "hidden_size" in text
     others = page.eval_on_selector_all("[data-demo]", "els => els.map(e => e.dataset.demoState)")
     assert "error" not in [s for s in others[1:]], others
+
+
+TOK = '[data-demo="tokenizer"]'
+
+
+def test_tokenizer_takes_hostile_and_huge_input(tab):
+    t = tab()
+    page = t.goto("act-1/reading/")
+    t.wait_state(TOK)
+    dialogs = []
+    page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
+    box = page.locator(f'{TOK} [name="text"]')
+    n = t.renders(TOK)
+    box.fill('<script>alert(1)</script><img src=x onerror="alert(2)"> \ud800 \x00 end')
+    t.wait_renders(TOK, n + 1)
+    out = page.inner_text(f"{TOK} [data-demo-output]")
+    assert "script" in out and "alert" in out                    # shown as text...
+    assert page.locator(f"{TOK} [data-demo-output] script, {TOK} [data-demo-output] img").count() == 0
+    assert not dialogs                                          # ...never run
+    # a 1 MB paste: a plain message about the limit, the page stays responsive, nothing else breaks
+    page.evaluate("""(sel) => { const b = document.querySelector(sel + ' [name="text"]');
+        b.value = 'x'.repeat(1 << 20); b.dispatchEvent(new Event('input')); }""", TOK)
+    t.wait_state(TOK, ("error",))
+    assert "50,000" in page.inner_text(f"{TOK} .fg-demo-error")
+    assert page.evaluate("1 + 1") == 2
+    n = t.renders(TOK)
+    box.fill("back to a short text")
+    t.wait_renders(TOK, n + 1)
+    assert t.wait_state(TOK) == "live"
+    assert not t.errors and not t.outside
