@@ -11,8 +11,8 @@ SMALL = Config(vocab_size=11, n_ctx=8, d_model=8, n_layer=2, n_head=2, d_ff=12)
 TINY = Config(vocab_size=5, n_ctx=5, d_model=4, n_layer=2, n_head=2, d_ff=6)   # for gradient checks
 
 
-def small_model(mlp=True, seed=0, jitter=0.3, base=SMALL):
-    cfg = Config(**{**base.to_dict(), "mlp": mlp})
+def small_model(mlp=True, seed=0, jitter=0.3, base=SMALL, tied=True):
+    cfg = Config(**{**base.to_dict(), "mlp": mlp, "tied": tied})
     p = init_params(cfg, seed, np.float64)
     rng = np.random.default_rng(seed + 1)
     for k in p:                       # move away from the init so every gradient is non-trivial
@@ -46,9 +46,9 @@ def test_attention_rows_sum_to_one_and_future_is_zero():
         assert np.all(a[:, np.triu_indices(7, 1)[0], np.triu_indices(7, 1)[1]] == 0)
 
 
-@pytest.mark.parametrize("mlp", [True, False])
-def test_every_gradient_matches_finite_differences(mlp):
-    m = small_model(mlp, base=TINY)
+@pytest.mark.parametrize("mlp,tied", [(True, True), (False, True), (False, False)])
+def test_every_gradient_matches_finite_differences(mlp, tied):
+    m = small_model(mlp, base=TINY, tied=tied)
     rng = np.random.default_rng(3)
     x, y = rng.integers(0, 5, (2, 5)), rng.integers(0, 5, (2, 5))
     _, grads = m.loss_and_grads(x, y)

@@ -23,6 +23,7 @@ class Config:
     n_head: int = 4
     d_ff: int = 512           # hidden width of the GELU MLP (4 x d_model)
     mlp: bool = True          # False gives an attention-only model (the induction-head study)
+    tied: bool = True         # unembedding = token embedding transposed; False gives it its own matrix
 
     def __post_init__(self):
         for name in ("vocab_size", "n_ctx", "d_model", "n_layer", "n_head", "d_ff"):
@@ -42,7 +43,8 @@ class Config:
         mlp = (d * f + f + f * d + d) if self.mlp else 0
         norms = 2 * d * (2 if self.mlp else 1)         # LayerNorm gain + bias before each sublayer
         per_layer = attn + mlp + norms
-        return self.vocab_size * d + self.n_ctx * d + self.n_layer * per_layer + 2 * d
+        unembed = 0 if self.tied else d * self.vocab_size
+        return self.vocab_size * d + self.n_ctx * d + self.n_layer * per_layer + 2 * d + unembed
 
     def to_dict(self) -> dict:
         return asdict(self)

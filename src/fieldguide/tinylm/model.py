@@ -47,6 +47,8 @@ def init_params(cfg: Config, seed: int, dtype=np.float32) -> dict[str, np.ndarra
             p[f"h{i}.mlp.w_out"] = rng.normal(0, proj_std, (f, d))
             p[f"h{i}.mlp.b_out"] = np.zeros(d)
     p["lnf.g"], p["lnf.b"] = np.ones(d), np.zeros(d)
+    if not cfg.tied:
+        p["w_unembed"] = rng.normal(0, std, (d, cfg.vocab_size))
     return {k: v.astype(dtype) for k, v in p.items()}
 
 
@@ -91,7 +93,8 @@ class TinyLM:
             if keep:
                 saved.append(layer)
         xf, lnf = L.layernorm_forward(x, p["lnf.g"], p["lnf.b"])
-        logits = (xf[:, -1:] if last_only else xf) @ p["wte"].T
+        w_u = p["wte"].T if cfg.tied else p["w_unembed"]
+        logits = (xf[:, -1:] if last_only else xf) @ w_u
         return logits, {"idx": idx, "layers": saved, "lnf": lnf, "xf": xf}, attns
 
     def forward(self, ids, cache: KVCache | None = None, return_attn: bool = False,
@@ -127,8 +130,12 @@ class TinyLM:
         dlogits = L.cross_entropy_backward(ce)
         g = {k: np.zeros_like(v) for k, v in p.items()}
         V, C = p["wte"].shape
-        g["wte"] += dlogits.reshape(-1, V).T @ c["xf"].reshape(-1, C)      # tied unembedding
-        dx = dlogits @ p["wte"]
+        if cfg.tied:                 # the same matrix gets gradient from both of its uses
+            g["wte"] += dlogits.reshape(-1, V).T @ c["xf"].reshape(-1, C)
+            dx = dlogits @ p["wte"]
+        else:
+            g["w_unembed"] = c["xf"].reshape(-1, C).T @ dlogits.reshape(-1, V)
+            dx = dlogits @ p["w_unembed"].T
         dx, g["lnf.g"], g["lnf.b"] = L.layernorm_backward(dx, c["lnf"])
         for i in reversed(range(cfg.n_layer)):
             s = c["layers"][i]

@@ -33,8 +33,11 @@ def evaluate(model: TinyLM, batches) -> float:
 
 
 def train(model: TinyLM, get_batch, steps: int, lr: float, warmup: int, weight_decay=0.1,
-          clip=1.0, log_every=50, val_batches=(), log=print, max_seconds=None) -> dict:
-    """Train in place. get_batch(step) -> (x, y). Returns the loss curve and timing as plain data."""
+          clip=1.0, log_every=50, val_batches=(), log=print, floor=0.1, on_log=None) -> dict:
+    """Train in place. get_batch(step) -> (x, y). Returns the loss curve and timing as plain data.
+
+    The learning rate warms up linearly, then follows a half cosine down to floor x lr (floor=1
+    keeps it constant). on_log(step) may return extra numbers to record in the curve."""
     opt = AdamW(model.params, lr=lr, weight_decay=weight_decay)
     curve = {"step": [], "train_loss": [], "val_loss": []}
     t0, window = time.perf_counter(), []
@@ -44,14 +47,18 @@ def train(model: TinyLM, get_batch, steps: int, lr: float, warmup: int, weight_d
         if not np.isfinite(loss):
             raise FloatingPointError(f"loss became {loss} at step {step}")
         clip_grad_norm(grads, clip)
-        opt.step(grads, cosine_lr(step, steps, lr, warmup))
+        opt.step(grads, cosine_lr(step, steps, lr, warmup, floor))
         window.append(loss)
         if (step + 1) % log_every == 0 or step == steps - 1:
             val = evaluate(model, val_batches) if val_batches else float("nan")
+            extra = on_log(step + 1) if on_log else {}
             curve["step"].append(step + 1)
             curve["train_loss"].append(round(float(np.mean(window)), 4))
             curve["val_loss"].append(round(val, 4))
+            for k, v in extra.items():
+                curve.setdefault(k, []).append(v)
             log(f"step {step + 1:5d}  train {np.mean(window):.4f}  val {val:.4f}  "
-                f"{time.perf_counter() - t0:7.1f}s")
+                + "".join(f"{k} {v}  " for k, v in extra.items())
+                + f"{time.perf_counter() - t0:7.1f}s")
             window = []
     return {"curve": curve, "wall_seconds": round(time.perf_counter() - t0, 1), "steps": steps}
