@@ -45,7 +45,7 @@ CONTROLS = [
     {"name": "shuffle", "kind": "checkbox", "label": "Shuffle the tokens", "default": False},
     {"name": "repeat", "kind": "checkbox", "label": "Repeat the sentence (for induction)",
      "default": False},
-    {"name": "d_k", "kind": "range", "label": "d_k (random mode)", "min": 4, "max": 256, "step": 4,
+    {"name": "d_k", "kind": "range", "label": "d_k (random mode and the equivariance check)", "min": 4, "max": 256, "step": 4,
      "default": 32},
 ]
 
@@ -119,7 +119,7 @@ def render(sentence=DEFAULT_SENTENCE, source="tinylm", layer=1, head=0, query=No
     top = np.argsort(-row)[:3]
     x0 = tinylm.embed(ids).astype(np.float64)
     eq_rng = np.random.default_rng(7)
-    wqkv = [eq_rng.normal(0, 1 / np.sqrt(x0.shape[1]), (x0.shape[1], 16)) for _ in range(3)]
+    wqkv = [eq_rng.normal(0, 1 / np.sqrt(x0.shape[1]), (x0.shape[1], int(d_k))) for _ in range(3)]
     equivariant = A.equivariance_check(x0, *wqkv, causal=causal)
     ratio = tinylm.frontier_ratio()
 
@@ -129,7 +129,8 @@ def render(sentence=DEFAULT_SENTENCE, source="tinylm", layer=1, head=0, query=No
          "note": f"max {np.log2(visible):.2f} = evenly over {visible} tokens"},
         {"label": "Strongest link", "value": f"{labels[top[0]]} ({row[top[0]]:.2f})"},
         {"label": "Permutation-equivariant", "value": "yes" if equivariant else "no",
-         "note": "attention on token vectors alone, shuffled vs not, with this mask setting"},
+         "note": f"random W_Q, W_K, W_V of width d_k = {int(d_k)} on the token vectors alone "
+                 "(no positions), shuffled vs not, with this mask setting"},
     ]}
     z = [[None if not np.isfinite(scores[i, j]) else round(float(w[i, j]), 4) for j in range(T)]
          for i in range(T)]

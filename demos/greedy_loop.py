@@ -45,8 +45,8 @@ def render(prompt="Return a new list of", strategy="greedy", length=60, seed=0):
     new, probs = out["ids"], np.array(out["probs"])
     rep = sampling.repeated_ngram_mask(new, 3)
     strings = tinylm.token_strings(new)
-    chips = [{"text": tinylm.decode(ids), "group": "prompt", "title": "your prompt"}]
-    chips += [{"text": s, "id": int(t), "group": "repeat" if r else "new",
+    chips = [{"text": tinylm.decode(ids), "group": 0, "title": "your prompt"}]
+    chips += [{"text": s, "id": int(t), "group": 3 if r else 1,
                "title": f"p = {q:.2g}" + (" · part of a repeated 3-gram" if r else "")}
               for s, t, r, q in zip(strings, new, rep, probs)]
     rare = float(np.mean(probs < 1e-4))
@@ -59,9 +59,11 @@ def render(prompt="Return a new list of", strategy="greedy", length=60, seed=0):
             {"label": "In repeated 3-grams", "value": f"{rep.mean():.0%}", "note": "of new tokens"},
             {"label": "Tokens with p < 1e-4", "value": f"{rare:.0%}",
              "note": "under the model's own untruncated distribution"},
+            {"label": "Seed", "value": str(int(seed)),
+             "note": "unused: greedy never draws" if strategy == "greedy" else "picks the random draws"},
         ]},
         {"kind": "tokens", "tokens": chips,
-         "caption": "Generated tokens; group 'repeat' marks tokens inside a 3-gram that already occurred. "
+         "caption": "Prompt, then the generated tokens; the differently coloured ones sit inside a 3-gram that already occurred. "
                     "Hover for each token's probability."},
         {"kind": "code", "text": tinylm.decode(ids + new), "caption": "The text as a whole"},
         {"kind": "text", "text": f"tinylm has {tinylm.load().n_params():,} parameters, "
