@@ -134,41 +134,59 @@ from IPython.display import display
 from fieldguide import demo as runner
 
 
-def show(blocks):
-    """Figures as plotly figures; stats, tables, tokens and text as plain text."""
+class Bundle:
+    """Display data as a ready-made mimebundle."""
+    def __init__(self, data):
+        self.data = data
+
+    def _repr_mimebundle_(self, **kwargs):
+        return self.data
+
+
+def show(blocks, out=None):
+    """Figures as plotly figures; stats, tables, tokens and text as plain text.
+
+    With `out` (an ipywidgets Output) everything is appended to that widget instead."""
+    lines = []
+
+    def flush():
+        if lines:
+            text = "\\n".join(lines)
+            print(text) if out is None else out.append_stdout(text + "\\n")
+            lines.clear()
+
     for b in blocks:
         kind = b.get("kind")
         if kind == "plotly":
-            show_figure(b)
+            flush()
+            data = figure_bundle(b)
+            display(Bundle(data)) if out is None else out.append_display_data(Bundle(data))
         elif kind == "stats":
             for it in b["items"]:
                 note = f"  ({it['note']})" if it.get("note") else ""
-                print(f"{it['label']}: {it['value']} {it.get('unit') or ''}".rstrip() + note)
+                lines.append(f"{it['label']}: {it['value']} {it.get('unit') or ''}".rstrip() + note)
         elif kind == "table":
             rows = [list(map(str, b["columns"]))] + [[str(v) for v in r] for r in b["rows"]]
             widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
-            if b.get("caption"):
-                print(b["caption"])
-            for r in rows:
-                print("  ".join(v.ljust(w) for v, w in zip(r, widths)))
+            lines += [b["caption"]] if b.get("caption") else []
+            lines += ["  ".join(v.ljust(w) for v, w in zip(r, widths)) for r in rows]
         elif kind == "tokens":
-            if b.get("caption"):
-                print(b["caption"])
-            print(" | ".join(t.get("text", "") for t in b["tokens"]))
+            lines += [b["caption"]] if b.get("caption") else []
+            lines.append(" | ".join(t.get("text", "") for t in b["tokens"]))
         else:  # text and code
             prefix = {"warn": "Note: ", "error": "Error: "}.get(b.get("level"), "")
-            print(prefix + b.get("text", ""))
-        print()
+            lines.append(prefix + b.get("text", ""))
+        lines.append("")
+    flush()
 
 
-def show_figure(b):
+def figure_bundle(b):
+    """A plotly figure as display data, with its text alternative for where plotly cannot draw."""
     if "google.colab" in sys.modules:  # Colab draws plotly through its own renderer
-        import plotly.graph_objects as go
-        go.Figure(b["figure"]).show(renderer="colab")
-        return
+        import plotly.io as pio
+        return pio.renderers["colab"].to_mimebundle(b["figure"])
     # JupyterLab and the book's JupyterLite draw this mimetype; elsewhere the text is shown.
-    display({"application/vnd.plotly.v1+json": b["figure"], "text/plain": b.get("alt") or "(a figure)"},
-            raw=True)
+    return {"application/vnd.plotly.v1+json": b["figure"], "text/plain": b.get("alt") or "(a figure)"}
 
 
 demo = types.SimpleNamespace(CONTROLS=CONTROLS, render=render)   # the code cell above'''
@@ -218,15 +236,24 @@ def widget(c):
 
 
 def redraw(**values):
+    out.outputs = ()
     try:
-        show(runner.call(demo, values))
+        show(runner.call(demo, values), out)
     except ValueError as e:  # a value the demo refuses: say why, keep going
-        print(f"Error: {e}")
+        out.append_stdout(f"Error: {e}\\n")
 
 
 if W is not None:
     controls = {c["name"]: widget(c) for c in demo.CONTROLS}
-    display(W.VBox(list(controls.values())), W.interactive_output(redraw, controls))'''
+    out = W.Output()
+
+    def on_change(_change):
+        redraw(**{name: w.value for name, w in controls.items()})
+
+    for w in controls.values():
+        w.observe(on_change, names="value")
+    display(W.VBox(list(controls.values()) + [out]))
+    on_change(None)'''
 
 
 def first_control_example(mod) -> tuple[str, object]:
