@@ -95,6 +95,10 @@ def render(sentence=DEFAULT_SENTENCE, source="tinylm", layer=1, head=0, query=No
             notes.append(f"The {source} model has {model.cfg.n_layer} layers; showing layer "
                          f"{model.cfg.n_layer - 1}.")
             layer = model.cfg.n_layer - 1
+        if head >= model.cfg.n_head:
+            notes.append(f"The {source} model has {model.cfg.n_head} head(s) per layer; showing head "
+                         f"{model.cfg.n_head - 1}.")
+            head = model.cfg.n_head - 1
         q, k = (a[head] for a in _queries_keys(source, mids)[layer])
         w, scores = A.attention_weights(q, k, causal, scale_sqrt_d, temperature)
         what = f"{source} layer {layer}, head {head} (real weights, d_k = {q.shape[-1]})"
@@ -160,14 +164,26 @@ def render(sentence=DEFAULT_SENTENCE, source="tinylm", layer=1, head=0, query=No
         model = tinylm.load(source)
         period = interp.find_period(mids)
         sc = interp.head_scores(model, list(mids), period)
-        cols = ["layer", "head", "previous-token", "first-token"] + (["induction"] if period else [])
-        rows = [[li, h] + [round(float(sc[c][li, h]), 2) for c in ("previous_token", "first_token")]
-                + ([round(float(sc["induction"][li, h]), 2)] if period else [])
-                for li in range(model.cfg.n_layer) for h in range(model.cfg.n_head)]
+        cols = ["layer", "head", "previous-token", "first-token"]
+        look = None
+        if period:
+            _, _, att_all = model.forward(list(mids), return_attn=True)
+            look = interp.lookback_pattern_scores(np.stack(att_all), period)
+            cols += ["induction (+1)", "strongest look-back"]
+        rows = []
+        for li in range(model.cfg.n_layer):
+            for h in range(model.cfg.n_head):
+                row_ = [li, h] + [round(float(sc[c][li, h]), 2) for c in ("previous_token", "first_token")]
+                if look is not None:
+                    o = int(np.argmax(look[li, h]))
+                    row_ += [round(float(look[li, h, 1]), 2), f"+{o}: {look[li, h, o]:.2f}"]
+                rows.append(row_)
         blocks.append({"kind": "table", "columns": cols, "rows": rows, "caption":
                        "What each head of this model does on this input: mean weight on the previous "
-                       "token, on the first token" + (f", and on the token after the earlier copy "
-                       f"(repeat period {period})" if period else "; tick 'repeat' for induction")})
+                       "token, on the first token" + (
+                           f", on the token after the earlier copy (repeat period {period}), and the "
+                           "offset after the earlier copy this head looks at most (+0 = the copy "
+                           "itself)" if period else "; tick 'repeat' for the induction columns")})
     blocks.append({"kind": "text", "text": f"tinylm has {tinylm.load().n_params():,} parameters: "
                    f"{ratio:,.0f} times fewer than {tinylm.FRONTIER_PARAMS['name']} (405 billion)."})
     for n in notes:

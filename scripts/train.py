@@ -93,7 +93,9 @@ def train_induction() -> None:
         ind = interp.induction_score(model, n=30, trials=2, seed=99)
         ids = interp.repeated_random_tokens(cfg.vocab_size, 30, seed=7)
         prev = interp.head_scores(model, ids)["previous_token"]
-        return {"induction_max": round(float(ind.max()), 3), "previous_token_max": round(float(prev.max()), 3)}
+        look = interp.lookback_scores(model, n=30, trials=2, seed=99)
+        return {"induction_max": round(float(ind.max()), 3), "lookback_max": round(float(look.max()), 3),
+                "previous_token_max": round(float(prev.max()), 3)}
 
     res = train(model, lambda s: periodic_batch(rng, r["batch"], cfg.n_ctx, cfg.vocab_size),
                 r["steps"], r["lr"], r["warmup"], r["weight_decay"], log_every=100, val_batches=val,
@@ -101,7 +103,11 @@ def train_induction() -> None:
     ind = interp.induction_score(model, n=cfg.n_ctx // 2 - 2, trials=8, seed=99)
     ids = interp.repeated_random_tokens(cfg.vocab_size, cfg.n_ctx // 2 - 2, seed=7)
     prev = interp.head_scores(model, ids)["previous_token"]
-    log(f"[induction] induction scores {round_scores(ind)}\n[induction] previous-token {round_scores(prev)}")
+    look = interp.lookback_scores(model, n=cfg.n_ctx // 2 - 5, trials=8, seed=99)
+    best = np.unravel_index(int(np.argmax(look)), look.shape)
+    log(f"[induction] induction scores {round_scores(ind)}\n[induction] previous-token {round_scores(prev)}"
+        f"\n[induction] best look-back: layer {best[0]} head {best[1]} offset {best[2]} "
+        f"weight {look[best]:.3f}")
     model.save_weights(OUT / "induction.npz")
     update_manifest("models.induction", {
         "description": "2-layer attention-only transformer trained on random tokens that repeat "
@@ -114,7 +120,14 @@ def train_induction() -> None:
                  "data_seed": r["data_seed"]},
         "final_train_loss": res["curve"]["train_loss"][-1], "final_val_loss": res["curve"]["val_loss"][-1],
         "loss_curve": res["curve"], "induction_score": round_scores(ind),
-        "previous_token_score": round_scores(prev), "hardware": hardware(), "dtype": "float16",
+        "previous_token_score": round_scores(prev),
+        "lookback_score": {"offsets": list(range(look.shape[-1])), "scores": round_scores(look),
+                           "best": {"layer": int(best[0]), "head": int(best[1]), "offset": int(best[2]),
+                                    "weight": round(float(look[best]), 3)},
+                           "note": "mean weight from each token of the second copy on the position "
+                                   "`offset` after its earlier occurrence; offset 1 is the classic "
+                                   "induction head"},
+        "hardware": hardware(), "dtype": "float16",
         "data": "synthetic: numpy.random.default_rng(seed + 1), periods 5..32, vocabulary 64"})
 
 

@@ -13,6 +13,12 @@ Three simple questions about those rows name the best-known head types:
 
 Each score is the mean attention weight on the position the pattern predicts, so it lies in
 [0, 1]: 1 means the head does exactly that, and chance is about 1 / (number of visible positions).
+
+A trained circuit need not match the textbook drawing. The book's shipped induction model copies
+perfectly, but its copying heads look *two* positions after the earlier occurrence and read the
+answer from that position's previous-token slot (written there by a layer-0 previous-token head),
+instead of looking one position after and reading the token itself. `lookback_scores` measures
+every offset, so that kind of circuit is found rather than missed.
 """
 
 from __future__ import annotations
@@ -40,6 +46,14 @@ def induction_pattern_score(attn: np.ndarray, period: int) -> np.ndarray:
     return attn[..., i, i - period + 1].mean(-1)
 
 
+def lookback_pattern_scores(attn: np.ndarray, period: int, max_offset: int = 3) -> np.ndarray:
+    """(..., max_offset + 1): mean weight from position i (second copy) on i - period + o, for
+    o = 0 (the earlier copy of the same token), 1 (the token after it: classic induction), 2, ..."""
+    T = attn.shape[-1]
+    i = np.arange(period, T - max_offset)
+    return np.stack([attn[..., i, i - period + o].mean(-1) for o in range(max_offset + 1)], -1)
+
+
 def repeated_random_tokens(vocab_size: int, n: int, seed: int = 0, low: int = 0) -> np.ndarray:
     """n random token ids (from low..vocab_size-1) followed by the same n again."""
     rng = np.random.default_rng(seed)
@@ -60,6 +74,19 @@ def induction_score(model, n: int = 30, trials: int = 4, seed: int = 0, low: int
         _, _, attn = model.forward(ids, return_attn=True)
         scores.append(induction_pattern_score(np.stack(attn), n))
     return np.mean(scores, axis=0)
+
+
+def lookback_scores(model, n: int = 30, trials: int = 4, seed: int = 0, low: int = 0,
+                    max_offset: int = 3) -> np.ndarray:
+    """(layers, heads, max_offset + 1) look-back weights on repeated random sequences; [..., 1] is
+    the induction score."""
+    n = min(n, model.cfg.n_ctx // 2)
+    out = []
+    for t in range(trials):
+        ids = repeated_random_tokens(model.cfg.vocab_size, n, seed + t, low)
+        _, _, attn = model.forward(ids, return_attn=True)
+        out.append(lookback_pattern_scores(np.stack(attn), n, max_offset))
+    return np.mean(out, axis=0)
 
 
 def head_scores(model, ids, period: int | None = None) -> dict[str, np.ndarray]:

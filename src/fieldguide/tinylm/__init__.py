@@ -11,8 +11,9 @@ Files, one idea each (read them in this order):
 Shipped models (package data `fieldguide/data/tinylm/`, fp16, rebuilt by `make train`):
   "tinylm"     the book's language model, trained on the Python standard library's docstrings
                and comments with its own 2,048-token BPE vocabulary ("tinylm-bpe")
-  "induction"  a 2-layer attention-only model trained on repeating random tokens, which grows a
-               previous-token head and an induction head
+  "induction"  a 2-layer attention-only model trained on repeating random tokens: a layer-0
+               previous-token head and layer-1 heads that copy from the earlier occurrence
+               (see fieldguide.interp for what exactly they attend to)
 
 Quick use (the default model is loaded once per process and cached):
 
