@@ -125,7 +125,6 @@ def render(sentence=DEFAULT_SENTENCE, source="tinylm", layer=1, head=0, query=No
     eq_rng = np.random.default_rng(7)
     wqkv = [eq_rng.normal(0, 1 / np.sqrt(x0.shape[1]), (x0.shape[1], int(d_k))) for _ in range(3)]
     equivariant = A.equivariance_check(x0, *wqkv, causal=causal)
-    ratio = tinylm.frontier_ratio()
 
     stats = {"kind": "stats", "items": [
         {"label": "Query", "value": labels[query]},
@@ -184,8 +183,7 @@ def render(sentence=DEFAULT_SENTENCE, source="tinylm", layer=1, head=0, query=No
                            f", on the token after the earlier copy (repeat period {period}), and the "
                            "offset after the earlier copy this head looks at most (+0 = the copy "
                            "itself)" if period else "; tick 'repeat' for the induction columns")})
-    blocks.append({"kind": "text", "text": f"tinylm has {tinylm.load().n_params():,} parameters: "
-                   f"{ratio:,.0f} times fewer than {tinylm.FRONTIER_PARAMS['name']} (405 billion)."})
+    blocks.append({"kind": "text", "text": tinylm.scale_note()})
     for n in notes:
         blocks.append({"kind": "text", "level": "warn", "text": n})
     return blocks

@@ -10,6 +10,7 @@ import numpy as np
 from fieldguide import sampling, tinylm
 
 TITLE = "Greedy loops, sampling drifts"
+TIMEOUT_S = 15     # 200 tokens one at a time: about 0.8 s in CPython, a few seconds in the browser
 BADGE = "TINY-REAL"
 ASSETS = []
 
@@ -66,8 +67,6 @@ def render(prompt="Return a new list of", strategy="greedy", length=60, seed=0):
          "caption": "Prompt, then the generated tokens; the differently coloured ones sit inside a 3-gram that already occurred. "
                     "Hover for each token's probability."},
         {"kind": "code", "text": tinylm.decode(ids + new), "caption": "The text as a whole"},
-        {"kind": "text", "text": f"tinylm has {tinylm.load().n_params():,} parameters, "
-                                 f"{tinylm.frontier_ratio():,.0f}× fewer than "
-                                 f"{tinylm.FRONTIER_PARAMS['name']}; its whole world is the Python "
-                                 "standard library's docstrings and comments."},
+        {"kind": "text", "text": tinylm.scale_note() + " Its whole world is the Python standard "
+                                 "library's docstrings and comments."},
     ]

@@ -75,7 +75,6 @@ def render(prompt="The dog slept on the", target="␣floor", temperature=1.0, to
                    "height": 480, "xaxis": {"title": {"text": "probability"}},
                    "yaxis": {"type": "category"}, "margin": {"l": 120}}},
         "alt": "Top next tokens: " + ", ".join(f"{n} {p[i]:.3f}" for n, i in zip(names, top))})
-    blocks.append({"kind": "text", "text": f"tinylm ({tinylm.load().n_params():,} parameters, "
-                   f"{tinylm.frontier_ratio():,.0f}× fewer than {tinylm.FRONTIER_PARAMS['name']}) "
-                   "learned only from the Python standard library's docstrings and comments."})
+    blocks.append({"kind": "text", "text": tinylm.scale_note() + " It learned only from the Python "
+                   "standard library's docstrings and comments."})
     return blocks

@@ -71,9 +71,7 @@ def _source(source, prompt, custom):
         labels = [repr(s)[1:-1] for s in tinylm.token_strings(range(z.size))]
         counts = sampling.token_counts(ids, z.size)
         return z, labels, counts, ("Penalties count the prompt's tokens as already generated. "
-                                   f"tinylm has {tinylm.load().n_params():,} parameters, "
-                                   f"{tinylm.frontier_ratio():,.0f} times fewer than "
-                                   f"{tinylm.FRONTIER_PARAMS['name']}.")
+                                   + tinylm.scale_note())
     if source == "custom":
         try:
             vals = [float(v) for v in custom.replace(";", ",").split(",") if v.strip()]

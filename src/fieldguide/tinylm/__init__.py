@@ -37,12 +37,12 @@ from .kvcache import KVCache
 from .model import TinyLM, init_params
 
 __all__ = ["Config", "KVCache", "TinyLM", "init_params", "load", "manifest", "forward", "next_logits",
-           "generate", "continuation_logprobs", "encode", "decode", "token_strings", "embed", "frontier_ratio",
+           "generate", "continuation_logprobs", "encode", "decode", "token_strings", "embed", "frontier_ratio", "scale_note",
            "FRONTIER_PARAMS"]
 
 # Llama 3.1 405B: 405 billion parameters (Llama Team, AI @ Meta, "The Llama 3 Herd of Models", 2024).
 FRONTIER_PARAMS = {"name": "Llama 3.1 405B", "params": 405e9,
-                   "source": "Llama Team, AI @ Meta, \"The Llama 3 Herd of Models\" (2024), Table 3"}
+                   "source": "Llama Team, AI @ Meta, \"The Llama 3 Herd of Models\", 2024"}
 
 
 def folder() -> Path:
@@ -142,6 +142,14 @@ def continuation_logprobs(ids, target, temperature: float = 1.0, model: str = "t
 def embed(ids, model: str = "tinylm") -> np.ndarray:
     """Rows of the token-embedding matrix for ids: (len(ids), d_model)."""
     return load(model).params["wte"][np.asarray(ids, dtype=np.int64)]
+
+
+def scale_note(model: str = "tinylm") -> str:
+    """The sentence every tinylm demo carries: how small this model is next to a frontier model."""
+    n = Config.from_dict(manifest()["models"][model]["config"]).n_params()
+    f = FRONTIER_PARAMS
+    return (f"{model} has {n:,} parameters: about {frontier_ratio(model):,.0f} times fewer than "
+            f"{f['name']} ({f['params'] / 1e9:.0f} billion; {f['source']}).")
 
 
 def frontier_ratio(model: str = "tinylm") -> float:
