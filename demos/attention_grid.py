@@ -26,7 +26,8 @@ HAND = ["previous token", "first token", "same token", "induction"]   # head 0..
 
 def _default_query() -> int:
     strings = tinylm.token_strings(tinylm.encode(DEFAULT_SENTENCE))
-    return next((i for i, s in enumerate(strings) if s.strip() == "it"), len(strings) - 1)
+    # the pronoun " it" (with its space), not the "it" inside " f|it"
+    return next((i for i, s in enumerate(strings) if s == " it"), len(strings) - 1)
 
 
 CONTROLS = [
