@@ -5,7 +5,8 @@
 1. baseline: a bare Pyodide + numpy boot in a worker (the floor no page can beat);
 2. time from navigation to the first demo live on the demo page (and its ratio to 1);
 3. time to live after instant navigation to a second page (the worker is reused);
-4. data-demo-render-ms while a slider is dragged: median and p95.
+4. data-demo-render-ms while a slider is dragged: median and p95;
+5. data-demo-render-ms while a reader types into the tokenizer holding a page of text.
 
 Prints a table. No thresholds: timings depend on the machine, ratios less so.
 """
@@ -93,6 +94,33 @@ def one_run(browser, root, page_path, demo, second):
     return bare, first_live, nav, times
 
 
+def typing_run(browser, root, origin):
+    """Re-tokenizing as a reader types a page of text into the tokenizer (per-piece cache at work)."""
+    ctx = browser.new_context()
+    page = ctx.new_page()
+    page.route("**/*", lambda r: r.continue_() if r.request.url.startswith(origin) else r.abort())
+    page.goto(root + "act-1/reading/")
+    sel = '[data-demo="tokenizer"]'
+    page.wait_for_function(f"document.querySelector('{sel}').dataset.demoState === 'live'", timeout=180_000)
+    page_text = (REPO / "docs" / "act-1" / "reading.md").read_text(encoding="utf-8")[:3000]
+    times = page.evaluate("""async ([sel, text]) => {
+        const root = document.querySelector(sel);
+        const box = root.querySelector('[name="text"]');
+        box.value = text; box.dispatchEvent(new Event('input'));
+        const out = [];
+        for (let i = 0; i < 40; i++) {
+          const n = Number(root.dataset.demoRenders);
+          box.value = box.value + " word" + i;             // a reader typing at the end
+          box.dispatchEvent(new Event('input'));
+          while (Number(root.dataset.demoRenders) === n) await new Promise(requestAnimationFrame);
+          out.push(Number(root.dataset.demoRenderMs));
+        }
+        return out;
+    }""", [sel, page_text])
+    ctx.close()
+    return times
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--runs", type=int, default=3)
@@ -115,6 +143,7 @@ def main():
         b = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_FLAGS)
         for _ in range(a.runs):
             rows.append(one_run(b, root, a.page, a.demo, second))
+        typing = typing_run(b, root, root.split("/fieldguide/")[0])
         b.close()
     srv.shutdown()
     bare = statistics.median(r[0] for r in rows)
@@ -132,6 +161,8 @@ def main():
     print(f"{'render while dragging a slider: median':52} {statistics.median(drags):>8.1f}ms")
     print(f"{'render while dragging a slider: p95':52} {pct(drags, 0.95):>8.1f}ms")
     print(f"{'  of which Python in the worker: median':52} {statistics.median(pys):>8.1f}ms")
+    print(f"{'tokenizer, typing into 3,000 characters: median':52} {statistics.median(typing):>8.1f}ms")
+    print(f"{'tokenizer, typing into 3,000 characters: p95':52} {pct(typing, 0.95):>8.1f}ms")
 
 
 if __name__ == "__main__":
