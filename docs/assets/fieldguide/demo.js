@@ -446,6 +446,7 @@
   }
 
   fg.scan = scan;
+  fg.manifest = manifest;     // runtime.json, fetched once; fork.js reads it too
   fg.request = request;
   if (window.document$ && typeof window.document$.subscribe === "function") {
     window.document$.subscribe(() => scan());

@@ -25,17 +25,7 @@
   const RT = new URL("assets/runtime/", ROOT);
   const COLAB = "https://colab.research.google.com/github/";
 
-  let manifestP = null;
-  function manifest() {
-    if (!manifestP) {
-      manifestP = fetch(new URL("runtime.json", RT), { cache: "no-cache" }).then((r) => {
-        if (!r.ok) throw new Error(`the runtime manifest is missing (HTTP ${r.status})`);
-        return r.json();
-      });
-      manifestP.catch(() => { manifestP = null; });
-    }
-    return manifestP;
-  }
+  const manifest = () => window.__fieldguide.manifest();   // shared with demo.js (loaded first)
 
   function el(tag, cls, text) {
     const e = document.createElement(tag);
