@@ -84,3 +84,11 @@ def test_svg_draws_every_supported_trace_kind():
     assert svg.startswith("<svg") and "T &lt;&amp;&gt;" in svg
     assert svg.count("<polyline") == 1 and svg.count("<circle") == 3
     assert svg.count('data-sub="') == 4 and svg.count("<rect") > 8
+
+
+def test_svg_places_point_labels_as_textposition_says():
+    fig = {"data": [{"type": "scatter", "mode": "markers+text", "x": [1, 2], "y": [1, 2],
+                     "text": ["left one", "below"], "textposition": ["middle left", "bottom center"]}]}
+    svg = svgplot.figure_svg(fig)
+    assert 'text-anchor="end" class="fg-svg-tick">left one<' in svg
+    assert 'text-anchor="middle" class="fg-svg-tick">below<' in svg

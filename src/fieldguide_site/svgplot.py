@@ -250,10 +250,20 @@ def _scatter(t, xax, yax, col):
         texts = t.get("text") or []
         if isinstance(texts, str):
             texts = [texts] * len(pts)
-        for (a, b), s in zip(pts, texts):
+        where = t.get("textposition") or "top right"
+        where = where if isinstance(where, list) else [where] * len(pts)
+        for (a, b), s, pos in zip(pts, texts, where + [where[-1]] * (len(pts) - len(where))):
             if a is not None and b is not None and s:
-                out.append(f'<text x="{a + 6:.1f}" y="{b - 6:.1f}" class="fg-svg-tick">{escape(str(s))}</text>')
+                out.append(_label(a, b, str(s), str(pos)))
     return "".join(out)
+
+
+def _label(x: float, y: float, text: str, pos: str) -> str:
+    """A point's text placed as plotly's textposition says ("top center", "bottom right", ...)."""
+    dy = -8 if "top" in pos else 14 if "bottom" in pos else 4
+    anchor, dx = ("end", -6) if "left" in pos else ("middle", 0) if "center" in pos else ("start", 6)
+    return (f'<text x="{x + dx:.1f}" y="{y + dy:.1f}" text-anchor="{anchor}" class="fg-svg-tick">'
+            f'{escape(text)}</text>')
 
 
 def _bars(t, xax, yax, col, k, n):
