@@ -391,10 +391,7 @@ def presets() -> dict[str, dict]:
 
 
 def preset_record(name: str) -> dict:
-    table = presets()
-    if name not in table:
-        raise ValueError(f"unknown model {name!r}; known: {', '.join(table)}")
-    return table[name]
+    return data.pick(presets(), name, "model")
 
 
 def preset_names() -> list[str]:

@@ -27,11 +27,15 @@ def gpus() -> dict[str, dict]:
     return {g["name"]: g for g in load("gpus")["gpus"]}
 
 
-def gpu(name: str) -> dict:
-    table = gpus()
+def pick(table: dict, name: str, what: str) -> dict:
+    """table[name], or a ValueError that lists what is known."""
     if name not in table:
-        raise ValueError(f"unknown GPU {name!r}; known: {', '.join(table)}")
+        raise ValueError(f"unknown {what} {name!r}; known: {', '.join(table)}")
     return table[name]
+
+
+def gpu(name: str) -> dict:
+    return pick(gpus(), name, "GPU")
 
 
 def _asset_dirs() -> list[Path]:
