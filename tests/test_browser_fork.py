@@ -149,7 +149,11 @@ def test_notebook_runs_in_the_in_site_jupyterlite(tab):
     page.wait_for_selector(".jp-Notebook .jp-Cell", timeout=120_000)
     page.wait_for_selector(".jp-Notebook-ExecutionIndicator, .jp-KernelStatus, .jp-Toolbar-kernelName",
                            timeout=60_000)
-    assert "Pyodide" in page.inner_text(".jp-NotebookPanel-toolbar")   # opened with the right kernel
+    # opened with the right kernel (the toolbar says "No Kernel" for a moment while it attaches)
+    page.wait_for_function(
+        "() => (document.querySelector('.jp-NotebookPanel-toolbar') || {innerText: ''}).innerText.includes('Pyodide')",
+        timeout=60_000)
+    assert "Pyodide" in page.inner_text(".jp-NotebookPanel-toolbar")
     # Run > Run All Cells, as a reader would
     page.get_by_role("menuitem", name="Run", exact=True).click()
     page.get_by_role("menuitem", name=re.compile(r"^Run All Cells")).click()
