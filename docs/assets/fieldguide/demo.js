@@ -445,14 +445,24 @@
     }
   }
 
+  /* Other page scripts (fork.js) run after each scan through onPage, on the same page events. */
+  const pageHooks = [];
+  let scanned = false;
+  function pageChanged() {
+    scan();
+    scanned = true;
+    for (const fn of pageHooks) fn();
+  }
+
   fg.scan = scan;
   fg.manifest = manifest;     // runtime.json, fetched once; fork.js reads it too
   fg.request = request;
+  fg.onPage = (fn) => { pageHooks.push(fn); if (scanned) fn(); };
   if (window.document$ && typeof window.document$.subscribe === "function") {
-    window.document$.subscribe(() => scan());
+    window.document$.subscribe(pageChanged);
   } else if (document.readyState === "loading") {
-    document.addEventListener("DOMContentLoaded", scan);
+    document.addEventListener("DOMContentLoaded", pageChanged);
   } else {
-    scan();
+    pageChanged();
   }
 })();

@@ -211,17 +211,11 @@
   async function scan() {
     const roots = [...document.querySelectorAll("[data-demo]")].filter((r) => !r.__fgFork);
     if (!roots.length) return;
-    if (window.__fieldguide && roots.some((r) => !r.__fgDemo)) window.__fieldguide.scan();
     let m;
     try { m = await manifest(); } catch (_) { m = {}; }
     for (const root of roots) if (root.__fgDemo && !root.__fgFork && root.isConnected) attach(root, m);
   }
 
-  if (window.document$ && typeof window.document$.subscribe === "function") {
-    window.document$.subscribe(() => scan());
-  } else if (document.readyState === "loading") {
-    document.addEventListener("DOMContentLoaded", scan);
-  } else {
-    scan();
-  }
+  // After demo.js has found the page's demos, on every page change (without it there is nothing to fork)
+  if (window.__fieldguide) window.__fieldguide.onPage(scan);
 })();
