@@ -207,23 +207,24 @@ def fetch_pypi_wheels(root: Path) -> list[Path]:
     return out
 
 
-def fetch_katex(root: Path) -> Path:
-    d = root / f"katex-{KATEX_VERSION}"
+def fetch_npm_files(root: Path, name: str, version: str, files: list[str], fonts: str | None = None) -> Path:
+    """Named files of an npm package (plus a fonts folder, if given), verified and cached once."""
+    d = root / f"{name}-{version}"
     if (d / ".verified").exists():
         return d
-    npm_extract(f"katex@{KATEX_VERSION}", d, KATEX_FILES)
-    npm_extract(f"katex@{KATEX_VERSION}", d / "fonts", None, prefix="dist/fonts/")
+    npm_extract(f"{name}@{version}", d, files)
+    if fonts:
+        npm_extract(f"{name}@{version}", d / "fonts", None, prefix=fonts)
     (d / ".verified").write_text("ok\n")
     return d
+
+
+def fetch_katex(root: Path) -> Path:
+    return fetch_npm_files(root, "katex", KATEX_VERSION, KATEX_FILES, fonts="dist/fonts/")
 
 
 def fetch_codemirror(root: Path) -> Path:
-    d = root / f"codemirror-{CODEMIRROR_VERSION}"
-    if (d / ".verified").exists():
-        return d
-    npm_extract(f"codemirror@{CODEMIRROR_VERSION}", d, CODEMIRROR_FILES)
-    (d / ".verified").write_text("ok\n")
-    return d
+    return fetch_npm_files(root, "codemirror", CODEMIRROR_VERSION, CODEMIRROR_FILES)
 
 
 # -- Vocabularies ----------------------------------------------------------------------------------
