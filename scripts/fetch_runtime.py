@@ -116,8 +116,11 @@ def pip_download(name: str, version: str, into: Path) -> Path:
 
 # -- npm packages: Pyodide core, KaTeX -------------------------------------------------------------
 
-def npm_extract(spec: str, dest: Path, want: list[str] | None = None, prefix: str = "") -> None:
-    """npm pack SPEC, check the tarball against the registry's integrity hash, extract files."""
+def npm_extract(spec: str, dest: Path, want: list[str] | None = None, prefix: str = "",
+                tree: tuple[str, Path] | None = None) -> None:
+    """npm pack SPEC, check the tarball against the registry's integrity hash, extract files: the
+    named ones (flat into dest) or everything under prefix, plus, in the same pass, every file
+    under tree[0] into the folder tree[1]."""
     import base64
     with tempfile.TemporaryDirectory() as t:
         t = Path(t)
@@ -132,10 +135,14 @@ def npm_extract(spec: str, dest: Path, want: list[str] | None = None, prefix: st
         with tarfile.open(tgz) as tf:
             for m in tf.getmembers():
                 name = m.name.removeprefix("package/")
-                if not m.isfile() or (want is not None and name not in want) or \
-                        (want is None and not name.startswith(prefix)):
+                if not m.isfile():
                     continue
-                target = dest / Path(name).name if want is not None else dest / name.removeprefix(prefix)
+                if tree and name.startswith(tree[0]):
+                    target = tree[1] / name.removeprefix(tree[0])
+                elif (want is not None and name not in want) or (want is None and not name.startswith(prefix)):
+                    continue
+                else:
+                    target = dest / Path(name).name if want is not None else dest / name.removeprefix(prefix)
                 target.parent.mkdir(parents=True, exist_ok=True)
                 with tf.extractfile(m) as src, open(target, "wb") as dst:
                     shutil.copyfileobj(src, dst)
@@ -212,9 +219,7 @@ def fetch_npm_files(root: Path, name: str, version: str, files: list[str], fonts
     d = root / f"{name}-{version}"
     if (d / ".verified").exists():
         return d
-    npm_extract(f"{name}@{version}", d, files)
-    if fonts:
-        npm_extract(f"{name}@{version}", d / "fonts", None, prefix=fonts)
+    npm_extract(f"{name}@{version}", d, files, tree=(fonts, d / "fonts") if fonts else None)
     (d / ".verified").write_text("ok\n")
     return d
 
