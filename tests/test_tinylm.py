@@ -166,3 +166,50 @@ def test_training_is_reproducible_from_its_seed():
     (a, la), (b, lb), (c, _) = run(3), run(3), run(4)
     assert la == lb and all(np.array_equal(a[k], b[k]) for k in a)
     assert not np.array_equal(a["wte"], c["wte"])
+
+
+# --- the instrumented forward pass (`run`): what the interpretability demos stand on -------------
+
+def _run_model():
+    return TinyLM(SMALL, init_params(SMALL, 5))
+
+
+def test_run_matches_forward_and_the_residual_stream_adds_up():
+    m, ids = _run_model(), [1, 4, 2, 7, 3]
+    r = m.run(ids)
+    logits, _, attn = m.forward(ids, return_attn=True)
+    np.testing.assert_allclose(r["logits"], logits, rtol=1e-6, atol=1e-6)
+    for a, b in zip(r["attn"], attn):
+        np.testing.assert_array_equal(a, b)
+    # the stream is the embedding plus what every sublayer added, and the logits read its end
+    total = r["resid"][0] + sum(r["attn_out"]) + sum(o for o in r["mlp_out"] if o is not None)
+    np.testing.assert_allclose(r["resid"][-1], total, rtol=1e-5, atol=1e-6)
+    for i in range(SMALL.n_layer):
+        np.testing.assert_allclose(r["resid_mid"][i], r["resid"][i] + r["attn_out"][i], atol=1e-6)
+    w_u = m.params["wte"].T if SMALL.tied else m.params["w_unembed"]
+    np.testing.assert_allclose(r["final"] @ w_u, r["logits"], rtol=1e-5, atol=1e-5)
+    assert len(r["resid"]) == SMALL.n_layer + 1
+    assert r["heads"][0].shape == (SMALL.n_head, len(ids), SMALL.head_dim)
+
+
+def test_ablation_patching_and_skipping():
+    m, ids = _run_model(), [1, 4, 2, 7, 3]
+    clean = m.run(ids)
+    zero = m.run(ids, ablate=[(1, 0)])
+    assert np.all(zero["heads"][1][0] == 0)
+    assert not np.allclose(zero["logits"], clean["logits"])
+    np.testing.assert_array_equal(zero["resid"][1], clean["resid"][1])      # earlier layers untouched
+    # patching a head with zeros is zero-ablation; patching it with its own output changes nothing
+    patched = m.run(ids, patch={(1, 0): np.zeros((len(ids), SMALL.head_dim))})
+    np.testing.assert_allclose(patched["logits"], zero["logits"], atol=1e-6)
+    same = m.run(ids, patch={(1, 0): clean["heads"][1][0]})
+    np.testing.assert_allclose(same["logits"], clean["logits"], atol=1e-6)
+    # a skipped block passes the stream through untouched
+    sk = m.run(ids, skip=[0])
+    np.testing.assert_array_equal(sk["resid"][1], sk["resid"][0])
+    assert sk["attn"][0] is None and sk["heads"][0] is None
+    assert not np.allclose(sk["logits"], clean["logits"])
+    for bad in ({"ablate": [(9, 0)]}, {"ablate": [(0, 9)]}, {"skip": [9]},
+                {"patch": {(0, 0): np.zeros((2, 2))}}):
+        with pytest.raises(ValueError):
+            m.run(ids, **bad)

@@ -22,6 +22,8 @@ Quick use (the default model is loaded once per process and cached):
     logits = tinylm.next_logits(ids)                 # (2048,) float64 scores for the next token
     logits, cache, attn = tinylm.forward(ids, return_attn=True)   # attn: per layer (heads, T, T)
     tinylm.generate(ids, 40, temperature=0.8, seed=0)
+    r = tinylm.run(ids, ablate=[(1, 0)])             # everything inside, with head 1.0 zeroed:
+    r["resid"], r["heads"], r["attn"], r["logits"]   # residual stream per block, head outputs, ...
 """
 
 from __future__ import annotations
@@ -36,7 +38,7 @@ from .config import Config
 from .kvcache import KVCache
 from .model import TinyLM, init_params
 
-__all__ = ["Config", "KVCache", "TinyLM", "init_params", "load", "manifest", "forward", "next_logits",
+__all__ = ["Config", "KVCache", "TinyLM", "init_params", "load", "manifest", "forward", "run", "next_logits",
            "generate", "continuation_logprobs", "encode", "decode", "token_strings", "embed", "frontier_ratio", "scale_note",
            "FRONTIER_PARAMS"]
 
@@ -86,6 +88,13 @@ def token_strings(ids) -> list[str]:
 def forward(ids, cache: KVCache | None = None, return_attn: bool = False, model: str = "tinylm"):
     """The default model's forward pass: (logits (T, V), cache, attn or None). See TinyLM.forward."""
     return load(model).forward(ids, cache=cache, return_attn=return_attn)
+
+
+def run(ids, model: str = "tinylm", ablate=(), patch=None, skip=()) -> dict:
+    """A shipped model's instrumented forward pass: logits, attention, per-head outputs, the
+    residual stream after every block, with optional ablation, patching or skipped blocks.
+    See TinyLM.run."""
+    return load(model).run(ids, ablate=ablate, patch=patch, skip=skip)
 
 
 def next_logits(ids, model: str = "tinylm") -> np.ndarray:

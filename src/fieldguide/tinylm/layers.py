@@ -89,8 +89,10 @@ def causal_mask(T, S):
     return np.arange(S)[None, :] <= np.arange(T)[:, None] + (S - T)
 
 
-def attention_forward(x, w_qkv, b_qkv, w_o, b_o, n_head, past=None):
+def attention_forward(x, w_qkv, b_qkv, w_o, b_o, n_head, past=None, head_hook=None):
     """Causal self-attention. `past` is (K, V) from earlier positions, each (B, H, P, D), or None.
+    `head_hook(z)`, if given, sees each head's output z = weights @ V, (B, H, T, D), before the heads
+    are merged and projected, and returns the z to use instead (ablation and patching).
 
     Each token is projected three ways: a query (what am I looking for?), a key (what do I offer?)
     and a value (what do I hand over?). Scores are QK^T / sqrt(D) (the scaling keeps their variance
@@ -110,7 +112,10 @@ def attention_forward(x, w_qkv, b_qkv, w_o, b_o, n_head, past=None):
     scores = (q @ k.transpose(0, 1, 3, 2)) * scale
     scores = np.where(causal_mask(T, S), scores, -np.inf)
     att = softmax(scores)
-    y = merge_heads(att @ v)
+    z = att @ v
+    if head_hook is not None:
+        z = head_hook(z)
+    y = merge_heads(z)
     out, lin2 = linear_forward(y, w_o, b_o)
     return out, (lin1, q, k, v, att, scale, lin2), att, (k, v)
 

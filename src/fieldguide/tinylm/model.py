@@ -52,6 +52,21 @@ def init_params(cfg: Config, seed: int, dtype=np.float32) -> dict[str, np.ndarra
     return {k: v.astype(dtype) for k, v in p.items()}
 
 
+def weights_sha256(params: dict[str, np.ndarray]) -> str:
+    """SHA-256 over every parameter's name, shape and fp16 bytes, in sorted name order.
+
+    It fingerprints the numbers, not the .npz container (whose zip entries carry timestamps), so a
+    retrained model can be compared with the shipped one exactly.
+    """
+    import hashlib
+    h = hashlib.sha256()
+    for k in sorted(params):
+        a = np.ascontiguousarray(params[k], dtype=np.float16)
+        h.update(f"{k}:{a.shape}\n".encode())
+        h.update(a.tobytes())
+    return h.hexdigest()
+
+
 class TinyLM:
     def __init__(self, cfg: Config, params: dict[str, np.ndarray], meta: dict | None = None):
         self.cfg, self.params, self.meta = cfg, params, meta or {}
@@ -59,8 +74,12 @@ class TinyLM:
     # --- forward -----------------------------------------------------------------------------------
 
     def _forward(self, idx, cache: KVCache | None = None, keep=False, return_attn=False,
-                 last_only=False):
-        """Batched forward. idx: (B, T) ints. Returns logits (B, T, V), caches, attention list."""
+                 last_only=False, head_hook=None, skip=(), record=None):
+        """Batched forward. idx: (B, T) ints. Returns logits (B, T, V), caches, attention list.
+
+        Instruments (see `run`): head_hook(layer, z) -> z edits each layer's per-head outputs;
+        blocks in `skip` are left out; a `record` dict collects the residual stream and each
+        sublayer's output."""
         cfg, p = self.cfg, self.params
         idx = np.asarray(idx)
         B, T = idx.shape
@@ -72,24 +91,51 @@ class TinyLM:
             raise ValueError(f"token ids must lie in 0..{cfg.vocab_size - 1}")
         x = p["wte"][idx] + p["wpe"][start:start + T]
         saved, attns = [], []
+        rec = record.setdefault if record is not None else None
+        if rec:
+            rec("resid", []).append(x)
         for i in range(cfg.n_layer):
+            if i in skip:
+                if rec:
+                    for k in ("attn_out", "resid_mid", "mlp_out", "heads"):
+                        rec(k, []).append(None)
+                    rec("resid", []).append(x)
+                if return_attn:
+                    attns.append(None)
+                continue
+            hook = None
+            if head_hook is not None or rec:
+                def hook(z, i=i):
+                    z = head_hook(i, z) if head_hook is not None else z
+                    if rec:
+                        rec("heads", []).append(z)
+                    return z
             h, ln1 = L.layernorm_forward(x, p[f"h{i}.ln1.g"], p[f"h{i}.ln1.b"])
             a, at_c, att, kv = L.attention_forward(
                 h, p[f"h{i}.attn.w_qkv"], p[f"h{i}.attn.b_qkv"], p[f"h{i}.attn.w_o"],
-                p[f"h{i}.attn.b_o"], cfg.n_head, past=cache.past(i) if cache is not None else None)
+                p[f"h{i}.attn.b_o"], cfg.n_head, past=cache.past(i) if cache is not None else None,
+                head_hook=hook)
             if cache is not None:
                 cache.store(i, kv)
             if return_attn:
                 attns.append(att)
             x = x + a
             layer = {"ln1": ln1, "attn": at_c}
+            m = None
             if cfg.mlp:
                 h, ln2 = L.layernorm_forward(x, p[f"h{i}.ln2.g"], p[f"h{i}.ln2.b"])
                 u, fc1 = L.linear_forward(h, p[f"h{i}.mlp.w_in"], p[f"h{i}.mlp.b_in"])
                 u, act = L.gelu_forward(u)
                 m, fc2 = L.linear_forward(u, p[f"h{i}.mlp.w_out"], p[f"h{i}.mlp.b_out"])
-                x = x + m
                 layer.update(ln2=ln2, fc1=fc1, act=act, fc2=fc2)
+            if rec:
+                rec("attn_out", []).append(a)
+                rec("resid_mid", []).append(x)
+                rec("mlp_out", []).append(m)
+            if m is not None:
+                x = x + m
+            if rec:
+                rec("resid", []).append(x)
             if keep:
                 saved.append(layer)
         xf, lnf = L.layernorm_forward(x, p["lnf.g"], p["lnf.b"])
@@ -110,6 +156,63 @@ class TinyLM:
         cache = KVCache() if cache is None else cache
         logits, _, attns = self._forward(ids, cache, return_attn=return_attn, last_only=last_only)
         return logits[0], cache, ([a[0] for a in attns] if return_attn else None)
+
+    def run(self, ids, ablate=(), patch=None, skip=()) -> dict:
+        """One sequence through the model with every intermediate kept, optionally intervened on.
+
+        ablate: (layer, head) pairs whose output is zeroed (zero-ablation).
+        patch:  {(layer, head): array (T, head_dim)} replacing those heads' outputs, e.g. another
+                run's `heads[layer][head]` (activation patching) or a mean (mean-ablation).
+        skip:   block indices left out entirely: the residual stream passes them unchanged.
+
+        Returns a dict of arrays for this sequence (T tokens, H heads, D = head_dim):
+          logits (T, V); attn: per layer (H, T, T); heads: per layer (H, T, D), each head's output
+          before W_O (after any intervention); resid: n_layer + 1 arrays (T, d_model), the residual
+          stream after the embedding and after each block; resid_mid: per layer, after attention and
+          before the MLP; attn_out / mlp_out: per layer, what each sublayer added; final: (T,
+          d_model) after the last LayerNorm. Skipped blocks have None in the per-layer lists, and
+          attention-only models have None for mlp_out.
+        """
+        ids = np.asarray(ids, dtype=np.int64).reshape(1, -1)
+        cfg = self.cfg
+        edits: dict[int, list] = {}
+        for lh in ablate:
+            l, h = (int(v) for v in lh)
+            edits.setdefault(l, []).append((h, None))
+        for (l, h), val in (patch or {}).items():
+            val = np.asarray(val, dtype=np.float32)
+            if val.shape != (ids.shape[1], cfg.head_dim):
+                raise ValueError(f"patch for layer {l} head {h} must have shape "
+                                 f"({ids.shape[1]}, {cfg.head_dim}), not {val.shape}")
+            edits.setdefault(int(l), []).append((int(h), val))
+        for l, hs in edits.items():
+            for h, _ in hs:
+                if not (0 <= l < cfg.n_layer and 0 <= h < cfg.n_head):
+                    raise ValueError(f"no head {h} in layer {l}: the model has {cfg.n_layer} layers "
+                                     f"of {cfg.n_head} heads")
+        skip = {int(k) for k in skip}
+        if any(not 0 <= k < cfg.n_layer for k in skip):
+            raise ValueError(f"blocks to skip must lie in 0..{cfg.n_layer - 1}")
+
+        def head_hook(layer, z):
+            if layer not in edits:
+                return z
+            z = z.copy()
+            for h, val in edits[layer]:
+                z[0, h] = 0.0 if val is None else val
+            return z
+
+        rec: dict = {}
+        logits, c, attns = self._forward(ids, return_attn=True, head_hook=head_hook if edits else None,
+                                         skip=skip, record=rec)
+
+        def one(a):
+            return None if a is None else a[0]
+        return {"logits": logits[0], "attn": [one(a) for a in attns],
+                "heads": [one(a) for a in rec["heads"]], "resid": [a[0] for a in rec["resid"]],
+                "resid_mid": [one(a) for a in rec["resid_mid"]],
+                "attn_out": [one(a) for a in rec["attn_out"]],
+                "mlp_out": [one(a) for a in rec["mlp_out"]], "final": c["xf"][0]}
 
     def queries_keys(self, ids) -> list[tuple[np.ndarray, np.ndarray]]:
         """Each layer's per-head queries and keys for one sequence: [(Q, K)], each (heads, T, D).
@@ -162,6 +265,10 @@ class TinyLM:
     def save_weights(self, path: Path) -> None:
         """fp16 .npz: half the bytes of float32, and a tiny model loses nothing it can afford."""
         np.savez_compressed(path, **{k: v.astype(np.float16) for k, v in self.params.items()})
+
+    def weights_sha256(self) -> str:
+        """A fingerprint of the weights as shipped (fp16): what `make train-check` compares."""
+        return weights_sha256(self.params)
 
     @classmethod
     def load(cls, name: str = "tinylm", folder: Path | None = None) -> "TinyLM":
