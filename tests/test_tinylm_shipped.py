@@ -37,6 +37,29 @@ def test_weights_are_fp16_and_a_few_mb():
     assert total < 4_000_000
 
 
+def test_shipped_weights_are_the_ones_the_manifest_fingerprints():
+    """`make train-check` compares a retrained model's digest with this one, so it must describe
+    the committed weights, not an older run."""
+    for name, rec in tinylm.manifest()["models"].items():
+        assert tinylm.load(name).weights_sha256() == rec["weights_sha256"], name
+
+
+def test_weights_digest_ignores_the_container_and_sees_every_number(tmp_path):
+    from fieldguide.tinylm.model import TinyLM, weights_sha256
+    m = tinylm.load("induction")
+    for i in (1, 2):
+        m.save_weights(tmp_path / f"{i}.npz")
+    loaded = [TinyLM.load("induction", tinylm.folder()).params]
+    for i in (1, 2):
+        with np.load(tmp_path / f"{i}.npz") as z:
+            loaded.append({k: z[k] for k in z.files})
+    assert len({weights_sha256(p) for p in loaded}) == 1
+    changed = dict(loaded[0])
+    changed["lnf.b"] = changed["lnf.b"].copy()
+    changed["lnf.b"][0] += np.float32(0.01)
+    assert weights_sha256(changed) != weights_sha256(loaded[0])
+
+
 def test_tokenizer_file_matches_manifest_and_round_trips():
     tok = tinylm.manifest()["tokenizer"]
     raw = (tinylm.folder() / tok["file"]).read_bytes()
