@@ -132,13 +132,6 @@ def lookback(model, n: int = 30, trials: int = 4, max_offset: int = 3, seed: int
     m = tinylm.load(model) if isinstance(model, str) else model
     low = 256 if m.cfg.vocab_size > 256 else 0
     n = min(int(n), m.cfg.n_ctx // 2 - max_offset)
-    acc = np.zeros((m.cfg.n_layer, m.cfg.n_head, max_offset + 1))
-    for t in range(trials):
-        ids = interp.repeated_random_tokens(m.cfg.vocab_size, n, seed + t, low)
-        _, _, attn = m.forward(ids, return_attn=True)
-        a = np.stack(attn)                                    # (layers, heads, T, T)
-        i = np.arange(n, 2 * n - max_offset)
-        for o in range(max_offset + 1):
-            acc[..., o] += a[..., i, i - n + o].mean(-1) / trials
+    acc = interp.lookback_scores(m, n=n, trials=trials, seed=seed, low=low, max_offset=max_offset)
     layer, head, off = np.unravel_index(int(np.argmax(acc)), acc.shape)
     return int(layer), int(head), int(off), float(acc[layer, head, off])

@@ -14,11 +14,12 @@ Three simple questions about those rows name the best-known head types:
 Each score is the mean attention weight on the position the pattern predicts, so it lies in
 [0, 1]: 1 means the head does exactly that, and chance is about 1 / (number of visible positions).
 
-A trained circuit need not match the textbook drawing. The book's shipped induction model copies
-perfectly, but its copying heads look *two* positions after the earlier occurrence and read the
-answer from that position's previous-token slot (written there by a layer-0 previous-token head),
-instead of looking one position after and reading the token itself. `lookback_scores` measures
-every offset, so that kind of circuit is found rather than missed.
+A trained circuit need not match the textbook drawing. While building the book's induction model,
+runs started from GPT-2's usual small token embeddings copied perfectly but with heads that look
+*two* positions after the earlier occurrence, reading the answer from that position's
+previous-token slot instead of from the token itself (scripts/train.py says which change gave the
+textbook circuit). `lookback_scores` measures every offset, so that kind of circuit is found
+rather than missed.
 """
 
 from __future__ import annotations
