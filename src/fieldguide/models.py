@@ -397,3 +397,41 @@ def preset_record(name: str) -> dict:
 def preset_names() -> list[str]:
     return list(presets())
 
+
+
+# --- one attention layer, by hand (the heads chapter) ------------------------------------------
+
+def attn_params(d_model: int, heads: int, kv_heads: int) -> dict:
+    """Weights of one attention layer (no biases) with `heads` query heads of width d_model / heads
+    and `kv_heads` key/value heads of the same width: kv_heads == heads is multi-head attention,
+    1 < kv_heads < heads grouped-query (GQA), 1 multi-query (MQA).
+
+    W_Q and W_O are d_model × d_model whatever the head count; W_K and W_V shrink to
+    d_model × kv_heads·head_dim when query heads share keys and values. With kv_heads == heads the
+    total is 4·d_model², independent of how many heads it is split into."""
+    d, h, g = (_int({"d_model": d_model, "heads": heads, "kv_heads": kv_heads}, k)
+               for k in ("d_model", "heads", "kv_heads"))
+    if d % h:
+        raise ValueError(f"heads ({h}) must divide d_model ({d}) for a head width of d_model / heads")
+    if g > h or h % g:
+        raise ValueError(f"kv_heads ({g}) must divide heads ({h}): each K/V head serves a whole "
+                         "group of query heads")
+    hd = d // h
+    q, k, v, o = d * h * hd, d * g * hd, d * g * hd, h * hd * d
+    return {"head_dim": hd, "group_size": h // g, "q": q, "k": k, "v": v, "o": o,
+            "total": q + k + v + o, "mha_total": 4 * d * d, "kv_per_token": 2 * g * hd}
+
+
+def attn_flops_per_token(d_model: int, heads: int, kv_heads: int, context: int) -> dict:
+    """Forward FLOPs one new token spends in one attention layer when it attends over `context`
+    positions (itself included), counting a multiply-add as 2: the four projections (2 per weight)
+    and, per query head, the dot products with every key and the weighted sum of every value
+    (2·head_dim each per position). Sharing K/V (GQA/MQA) cuts the K and V projections only: every
+    query head still scores every position."""
+    p = attn_params(d_model, heads, kv_heads)
+    if isinstance(context, bool) or not float(context).is_integer() or context < 1:
+        raise ValueError(f"context must be a whole number of positions ≥ 1, got {context!r}")
+    proj = 2 * p["total"]
+    scores = 2 * heads * p["head_dim"] * int(context)
+    mix = 2 * heads * p["head_dim"] * int(context)
+    return {"projections": proj, "scores": scores, "mix": mix, "total": proj + scores + mix}
