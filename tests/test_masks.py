@@ -131,3 +131,13 @@ def test_loss_fraction():
     assert M.loss_fraction("causal", 128) == pytest.approx(127 / 128)
     assert M.loss_fraction("seq2seq", 10, 5) == pytest.approx(5 / 15)
     assert M.loss_fraction("prefix", 10, 5) == pytest.approx(5 / 15)
+
+
+def test_only_bidirectional_attention_rewrites_the_past_when_a_token_arrives():
+    assert M.stale_after_append("encoder", 10) == 10               # every earlier row reads it
+    assert M.stale_after_append("decoder", 10) == 0                # the KV cache stays valid
+    assert M.stale_after_append("encoder-decoder", 10, 4) == 0     # appending to the target
+    assert M.stale_after_append("prefix-lm", 10, 4) == 0           # appending to the continuation
+    assert M.stale_after_append("prefix-lm", 10, 0) == 0
+    with pytest.raises(ValueError):
+        M.stale_after_append("both", 3)

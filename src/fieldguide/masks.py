@@ -175,3 +175,20 @@ def loss_fraction(objective: str, n: int, m: int = 0, rate: float = 0.15) -> flo
     out = objective_positions(objective, n, m)
     total = sum(len(v) for v in out.values())
     return float(sum(int(v.sum()) for v in out.values()) / total)
+
+
+def stale_after_append(kind: str, n: int, m: int = 0) -> int:
+    """How many earlier positions attend to a newly appended token, i.e. whose outputs (and hence
+    keys and values in the next layer) would have to be recomputed: the token is appended to the
+    input of an encoder, to the sequence of a decoder, to the target of an encoder-decoder, to the
+    continuation of a prefix LM. Zero means the earlier work can be cached (the KV cache)."""
+    n, m = _size("n", n, 1), _size("m", m, 0)
+    if kind == "encoder":
+        return int(masks(kind, n + 1)["encoder"][:n, n].sum())
+    if kind == "decoder":
+        return int(masks(kind, n + 1)["decoder"][:n, n].sum())
+    if kind == "encoder-decoder":
+        return int(masks(kind, n, m + 1)["decoder"][:m, m].sum())
+    if kind == "prefix-lm":
+        return int(masks(kind, n, m + 1)["decoder"][:n + m, n + m].sum())
+    raise ValueError(f"unknown architecture {kind!r}; choose one of {', '.join(KINDS)}")
