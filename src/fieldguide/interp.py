@@ -113,3 +113,249 @@ def find_period(ids) -> int | None:
         if hits > best_hits:
             best, best_hits = p, hits
     return best
+
+
+# --- interventions: ablation and activation patching --------------------------------------------
+#
+# Scores of attention patterns are *representational* evidence: they say where a head looks, not
+# that the model needs it. The causal test changes one component's output during a forward pass
+# and measures what happens to the loss (Meng et al., "Locating and Editing Factual Associations
+# in GPT", 2022, call the patching form causal tracing; Wang et al., "Interpretability in the Wild",
+# 2022, use it to map the IOI circuit). Three ways to take a head out:
+#   zero-ablate   its output is replaced by zeros;
+#   mean-ablate   by its average output over a reference set of inputs (zero is an input the head
+#                 never produces, so zeroing can break things for reasons unrelated to the task);
+#   patch         by its output on a *corrupted* input that lacks the structure under study, so
+#                 only the information the head carried about that structure is removed.
+
+INTERVENTIONS = ("none", "zero-ablate", "mean-ablate", "patch")
+
+
+def _model(model):
+    if isinstance(model, str):
+        from . import tinylm
+        return tinylm.load(model)
+    return model
+
+
+def token_losses(logits: np.ndarray, ids) -> np.ndarray:
+    """(T - 1,) cross-entropy in nats of predicting ids[t + 1] from the logits at position t."""
+    z = np.asarray(logits, dtype=np.float64)[:-1]
+    ids = np.asarray(ids)
+    m = z.max(-1, keepdims=True)
+    logz = (m + np.log(np.exp(z - m).sum(-1, keepdims=True)))[:, 0]
+    return logz - z[np.arange(len(z)), ids[1:]]
+
+
+def corrupt_copy(ids, period: int, vocab_size: int, seed: int = 0) -> np.ndarray:
+    """The same sequence with its first `period` tokens replaced by fresh random tokens: the second
+    copy no longer repeats anything, so copying from context cannot help, but everything else
+    (length, positions, the tokens of the second part) is unchanged."""
+    ids = np.array(ids, dtype=np.int64)
+    rng = np.random.default_rng(seed + 7919)
+    new = rng.integers(0, vocab_size, period)
+    clash = new == ids[:period]                      # never keep a token by chance
+    new[clash] = (new[clash] + 1) % vocab_size
+    ids[:period] = new
+    return ids
+
+
+_MEANS: dict = {}
+
+
+def head_means(model, trials: int = 16, seed: int = 0) -> list[np.ndarray]:
+    """Per layer (H, D): each head's mean output (before W_O) over every position of `trials`
+    repeated random sequences filling the context: the reference value for mean-ablation."""
+    m = _model(model)
+    key = (id(m), trials, seed)
+    if key not in _MEANS:
+        n = m.cfg.n_ctx // 2
+        acc = None
+        for t in range(trials):
+            heads = m.run(repeated_random_tokens(m.cfg.vocab_size, n, seed + 10_000 + t))["heads"]
+            s = [h.mean(1) for h in heads]
+            acc = s if acc is None else [a + b for a, b in zip(acc, s)]
+        _MEANS[key] = [a / trials for a in acc]
+    return _MEANS[key]
+
+
+def patch(model, ids, corrupt_ids, site) -> dict:
+    """Activation patching: run `corrupt_ids`, then run `ids` with head `site` = (layer, head)
+    given the output it had on the corrupted run. Returns the patched run (see TinyLM.run)."""
+    m = _model(model)
+    l, h = (int(v) for v in site)
+    if len(corrupt_ids) != len(ids):
+        raise ValueError("the corrupted sequence must have as many tokens as the clean one")
+    z = m.run(corrupt_ids)["heads"][l][h]
+    return m.run(ids, patch={(l, h): z})
+
+
+def intervene(model, ids, site, kind: str, corrupt_ids=None, corrupt_heads=None) -> dict:
+    """One forward pass of `ids` with head `site` = (layer, head) intervened on by `kind`
+    (one of INTERVENTIONS). Patching takes the head's output from a run of `corrupt_ids` (or from
+    `corrupt_heads`, that run's `heads`, when it has already been computed)."""
+    m = _model(model)
+    l, h = (int(v) for v in site)
+    if kind == "none":
+        return m.run(ids)
+    if kind == "zero-ablate":
+        return m.run(ids, ablate=[(l, h)])
+    if kind == "mean-ablate":
+        mean = head_means(m)[l][h]
+        return m.run(ids, patch={(l, h): np.broadcast_to(mean, (len(ids), m.cfg.head_dim))})
+    if kind == "patch":
+        if corrupt_heads is not None:
+            return m.run(ids, patch={(l, h): corrupt_heads[l][h]})
+        if corrupt_ids is None:
+            raise ValueError("patching needs a corrupted sequence to take the activation from")
+        return patch(m, ids, corrupt_ids, (l, h))
+    raise ValueError(f"unknown intervention {kind!r}: use one of {', '.join(INTERVENTIONS)}")
+
+
+def copy_loss(losses: np.ndarray, period: int) -> float:
+    """Mean loss on the tokens only copying can predict: targets period + 1 .. T - 1 (the first
+    token of the second copy cannot be known; the ones after it can)."""
+    return float(np.mean(losses[period:]))
+
+
+def ablation_effects(model, ids, period: int, kind: str, corrupt_ids=None) -> np.ndarray:
+    """(layers, heads): how much the copy loss rises when each head alone is intervened on."""
+    m = _model(model)
+    base = copy_loss(token_losses(m.run(ids)["logits"], ids), period)
+    corrupt_heads = m.run(corrupt_ids)["heads"] if kind == "patch" else None
+    out = np.zeros((m.cfg.n_layer, m.cfg.n_head))
+    for l in range(m.cfg.n_layer):
+        for h in range(m.cfg.n_head):
+            r = intervene(m, ids, (l, h), kind, corrupt_ids, corrupt_heads)
+            out[l, h] = copy_loss(token_losses(r["logits"], ids), period) - base
+    return out
+
+
+# --- the logit lens -------------------------------------------------------------------------------
+
+
+def logit_lens(model, ids, k: int = 5) -> dict:
+    """Read the residual stream after every block as if it were the last one (nostalgebraist,
+    "interpreting GPT: the logit lens", 2020): apply the final LayerNorm and the unembedding to
+    resid[0] (embeddings only), resid[1], ..., resid[n_layer] (= the model's real output).
+
+    Returns {"top_ids": (L + 1, T, k), "top_probs": (L + 1, T, k), "logprobs": (L + 1, T, V)}.
+    The last layer's row equals the model's own prediction exactly.
+    """
+    m = _model(model)
+    p = m.params
+    w_u = p["wte"].T if m.cfg.tied else p["w_unembed"]
+    from .tinylm.layers import layernorm_forward
+    resid = np.stack(m.run(ids)["resid"])                             # (L + 1, T, d)
+    x, _ = layernorm_forward(resid, p["lnf.g"], p["lnf.b"])
+    z = (x @ w_u).astype(np.float64)
+    z = z - z.max(-1, keepdims=True)
+    logp = z - np.log(np.exp(z).sum(-1, keepdims=True))
+    top = np.argsort(-logp, axis=-1, kind="stable")[..., :k]
+    return {"top_ids": top, "top_probs": np.exp(np.take_along_axis(logp, top, -1)), "logprobs": logp}
+
+
+# --- superposition in a toy model -----------------------------------------------------------------
+#
+# Elhage et al., "Toy Models of Superposition" (2022): n features, each zero with probability S
+# (the sparsity) and otherwise uniform on [0, 1], must pass through m < n hidden dimensions and
+# come back out as ReLU(W^T W x + b). Feature i matters I_i = decay**i to the loss. When features
+# are dense the model keeps the m most important ones in orthogonal directions and drops the rest;
+# when they are sparse it packs more than m features into the m dimensions at the cost of some
+# interference, which the ReLU and a negative bias mostly filter out.
+
+TOY_BATCH = 32
+
+
+def toy_batch(rng, batch: int, n: int, sparsity: float) -> np.ndarray:
+    """(batch, n) synthetic features: each is 0 with probability `sparsity`, else uniform [0, 1).
+    One uniform draw u per entry gives both: the entry is present when u < 1 - S, and then
+    u / (1 - S) is uniform on [0, 1)."""
+    p = 1.0 - sparsity
+    u = rng.random((batch, n))
+    return np.where(u < p, u / p, 0.0) if p > 0 else np.zeros((batch, n))
+
+
+def toy_loss(W, b, x, importance) -> float:
+    """Importance-weighted squared reconstruction error, summed over features, mean over the batch."""
+    out = np.maximum(x @ W.T @ W + b, 0.0)
+    return float((((out - x) ** 2) * importance).sum(1).mean())
+
+
+def toy_grads(W, b, x, importance):
+    """d toy_loss / d W (m, n) and d / d b, by hand: with z = x W^T W + b and
+    d = 2 I (ReLU(z) - x) [z > 0] / B, dL/db = sum_batch d and dL/dW = W (x^T d + d^T x)."""
+    z = x @ W.T @ W + b
+    d = (np.maximum(z, 0.0) - x) * importance * (z > 0) * (2.0 / len(x))
+    s = x.T @ d
+    return W @ (s + s.T), d.sum(0)
+
+
+def toy_superposition(n_features: int = 5, hidden: int = 2, sparsity: float = 0.9,
+                      importance_decay: float = 0.9, steps: int = 1000, seed: int = 0,
+                      lr: float = 0.01, batch: int = TOY_BATCH, eval_size: int = 2000) -> dict:
+    """Train the toy autoencoder with Adam on a fresh random batch at every step.
+
+    W and b live in one array theta = [W; b] of shape (hidden + 1, n_features) so each step is a
+    few array operations. Returns W (hidden, n_features), b, the loss curve (step, batch loss),
+    the final loss on a fixed evaluation batch, and the loss of the best answer *without*
+    superposition for comparison: the `hidden` most important features in dimensions of their
+    own, every other feature replaced by its mean through the bias.
+    """
+    n, m = int(n_features), int(hidden)
+    if not (1 <= m and 1 <= n):
+        raise ValueError("need at least one feature and one hidden dimension")
+    if not 0 <= sparsity < 1:
+        raise ValueError("sparsity must lie in [0, 1)")
+    rng = np.random.default_rng(int(seed))
+    theta = np.zeros((m + 1, n))
+    theta[:m] = rng.normal(0.0, 1.0 / np.sqrt(m), (m, n))
+    W, b = theta[:m], theta[m]                       # views: updating theta updates both
+    grad, mom, var = np.zeros_like(theta), np.zeros_like(theta), np.zeros_like(theta)
+    b1, b2 = 0.9, 0.999
+    imp = float(importance_decay) ** np.arange(n) * (2.0 / batch)
+    p = 1.0 - sparsity
+    every = max(1, int(steps) // 50)
+    curve_s, curve_l = [], []
+    for s in range(int(steps)):
+        u = rng.random((batch, n))
+        x = np.where(u < p, u / p, 0.0)
+        z = x @ W.T @ W + b
+        d = (np.maximum(z, 0.0) - x) * imp
+        if s % every == 0:
+            curve_s.append(s)
+            curve_l.append(float((d * d / imp).sum() / 2.0))
+        d *= z > 0
+        g = x.T @ d
+        grad[:m] = W @ (g + g.T)
+        grad[m] = d.sum(0)
+        mom *= b1
+        mom += (1 - b1) * grad
+        var *= b2
+        var += (1 - b2) * grad * grad
+        theta -= (lr * np.sqrt(1 - b2 ** (s + 1)) / (1 - b1 ** (s + 1))) * mom / (np.sqrt(var) + 1e-8)
+    imp = float(importance_decay) ** np.arange(n)
+    ev = toy_batch(np.random.default_rng(int(seed) + 1_000_003), eval_size, n, sparsity)
+    k = min(m, n)
+    keep = np.zeros((m, n))
+    keep[np.arange(k), np.arange(k)] = 1.0
+    keep_b = ev.mean(0)
+    keep_b[:k] = 0.0
+    return {"W": W.copy(), "b": b.copy(), "importance": imp, "curve_steps": curve_s,
+            "curve_loss": curve_l, "loss": toy_loss(W, b, ev, imp),
+            "baseline_loss": toy_loss(keep, keep_b, ev, imp), "steps": int(steps)}
+
+
+def toy_geometry(W: np.ndarray) -> dict:
+    """What the toy learned: each feature's norm ||W_i|| (near 1 = represented, near 0 = dropped),
+    its superposition sum_{j != i} (W_i_hat . W_j)^2 (0 = it has a dimension to itself), the
+    interference matrix W^T W, and the count of represented features per hidden dimension."""
+    norms = np.linalg.norm(W, axis=0)
+    gram = W.T @ W
+    unit = W / np.maximum(norms, 1e-9)
+    overlap = (unit.T @ W) ** 2
+    np.fill_diagonal(overlap, 0.0)
+    sup = overlap.sum(1)
+    represented = int((norms > 0.5).sum())
+    return {"norms": norms, "gram": gram, "superposition": sup, "represented": represented,
+            "features_per_dim": represented / W.shape[0]}
