@@ -213,3 +213,21 @@ def test_ablation_patching_and_skipping():
                 {"patch": {(0, 0): np.zeros((2, 2))}}):
         with pytest.raises(ValueError):
             m.run(ids, **bad)
+
+
+def test_forward_stays_float32():
+    """NumPy 2 keeps a float64 *numpy* scalar strong: one np.sqrt constant in GELU or the score
+    scale silently turned the whole forward (and training) into float64. Python floats do not."""
+    m = TinyLM(SMALL, init_params(SMALL, 1))
+    logits, _, attn = m.forward([1, 2, 3], return_attn=True)
+    assert logits.dtype == np.float32 and attn[0].dtype == np.float32
+    assert all(r.dtype == np.float32 for r in m.run([1, 2, 3])["resid"])
+
+
+def test_browser_matmul_path_agrees_with_blas(monkeypatch):
+    """Pyodide's numpy has no BLAS, so the browser multiplies with einsum: same numbers."""
+    m = TinyLM(SMALL, init_params(SMALL, 2))
+    ids = [1, 4, 2, 7, 3, 9]
+    ref = m.forward(ids)[0]
+    monkeypatch.setattr(L, "matmul", L._matmul_einsum)
+    np.testing.assert_allclose(m.forward(ids)[0], ref, rtol=1e-5, atol=1e-6)

@@ -97,15 +97,21 @@ def run(ids, model: str = "tinylm", ablate=(), patch=None, skip=()) -> dict:
     return load(model).run(ids, ablate=ablate, patch=patch, skip=skip)
 
 
+@lru_cache(maxsize=32)
+def _prefix(ids: tuple, model: str):
+    """One forward pass over a prompt, kept: (last position's logits, the KV cache). A demo that
+    scores several continuations of the same prompt, or redraws on a knob change, pays for it once."""
+    logits, cache, _ = load(model).forward(list(ids), last_only=True)
+    return logits[-1], cache
+
+
 def next_logits(ids, model: str = "tinylm") -> np.ndarray:
     """Float64 logits for the token after `ids` (the last position's row)."""
     ids = list(ids)
     if not ids:
         raise ValueError("need at least one token of context")
-    m = load(model)
-    ids = ids[-m.cfg.n_ctx:]
-    logits, _, _ = m.forward(ids, last_only=True)
-    return logits[-1].astype(np.float64)
+    ids = ids[-load(model).cfg.n_ctx:]
+    return _prefix(tuple(int(i) for i in ids), model)[0].astype(np.float64)
 
 
 def generate(ids, n: int, temperature: float = 1.0, top_k: int = 0, top_p: float = 1.0,
@@ -135,14 +141,20 @@ def generate(ids, n: int, temperature: float = 1.0, top_k: int = 0, top_p: float
 
 
 def continuation_logprobs(ids, target, temperature: float = 1.0, model: str = "tinylm") -> np.ndarray:
-    """log p(target[i] | ids + target[:i]) at a temperature, for each target token, in one forward
-    pass (the chain rule: their sum is log p(target | ids))."""
+    """log p(target[i] | ids + target[:i]) at a temperature, for each target token (the chain rule:
+    their sum is log p(target | ids)). The prompt's pass is cached; the target continues from its KV
+    cache, so scoring another target for the same prompt costs only the target's tokens."""
     from .. import sampling
     ids, target = [int(i) for i in ids], [int(t) for t in target]
     if not ids or not target:
         raise ValueError("need a context and at least one target token")
-    logits, _, _ = load(model).forward(ids + target)
-    rows = logits[len(ids) - 1:len(ids) + len(target) - 1].astype(np.float64)
+    if len(ids) + len(target) - 1 > load(model).cfg.n_ctx:
+        raise ValueError(f"context and target together exceed the model's {load(model).cfg.n_ctx} tokens")
+    first, cache = _prefix(tuple(ids), model)        # the prompt's pass is shared with next_logits
+    rows = [first[None]]
+    if len(target) > 1:                              # the rest reuses the prompt's KV cache
+        rows.append(load(model).forward(target[:-1], cache=cache.copy())[0])
+    rows = np.concatenate(rows).astype(np.float64)
     if not temperature > 0:
         raise ValueError("temperature must be > 0 to score a continuation")
     return np.array([sampling.log_softmax(r / temperature)[t] for r, t in zip(rows, target)])

@@ -140,7 +140,7 @@ class TinyLM:
                 saved.append(layer)
         xf, lnf = L.layernorm_forward(x, p["lnf.g"], p["lnf.b"])
         w_u = p["wte"].T if cfg.tied else p["w_unembed"]
-        logits = (xf[:, -1:] if last_only else xf) @ w_u
+        logits = L.matmul(xf[:, -1:] if last_only else xf, w_u)
         return logits, {"idx": idx, "layers": saved, "lnf": lnf, "xf": xf}, attns
 
     def forward(self, ids, cache: KVCache | None = None, return_attn: bool = False,
