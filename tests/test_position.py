@@ -88,13 +88,15 @@ def test_nope_signal():
     assert np.allclose(P.nope_signal(4, False), 0.25)
 
 
-def test_learned_table_rows_past_training_are_initial_noise():
+def test_learned_table_rows_past_training_keep_their_start():
     trained = np.arange(40, dtype=float).reshape(10, 4) + 1
-    t = P.learned_table(16, trained, train_len=6, init_std=0.01, seed=0)
-    assert np.array_equal(t[:6], trained[:6])
-    assert np.abs(t[6:]).max() < 0.1                         # not the trained rows
-    assert np.array_equal(P.learned_table(16, trained, 6, seed=0), t)        # deterministic
-    assert np.array_equal(P.learned_table(4, trained)[:4], trained[:4])
+    init = -np.ones((10, 4))
+    t = P.learned_table(trained, init, train_len=6)
+    assert np.array_equal(t[:6], trained[:6]) and np.array_equal(t[6:], init[6:])
+    assert np.array_equal(P.learned_table(trained, init), trained)
+    assert np.array_equal(P.learned_table(trained, init, 99), trained)
+    with pytest.raises(ValueError):
+        P.learned_table(trained, init[:5])
     assert np.allclose(P.row_cosines(np.array([[1.0, 0], [1, 0], [0, 1]])), [1, 0])
 
 
@@ -159,3 +161,21 @@ def test_score_decay():
     assert dec[0] == 1 and np.all(np.abs(dec) <= 1)
     # interpolation stretches the curve: decay at distance s*x equals the original at x
     assert np.isclose(P.score_decay(w / 4, 40), P.score_decay(w, 10))
+
+
+def test_chapter_helpers():
+    assert np.isclose(P.rope_score_example(10, 7), P.rope_score_example(103, 100))
+    assert not np.isclose(P.rope_score_example(10, 7), P.rope_score_example(10, 9))
+    s = P.tinylm_table_stats()
+    assert s["rows"] == 256 and s["d"] == 128
+    assert abs(s["neighbour_cos_init"]) < 0.05            # a random start has no neighbour structure
+    assert 0 < s["random_cos"] < 0.1
+    ds = P.model_rope("DeepSeek-V3")
+    assert ds["scaling"] == "yarn" and ds["rope_dim"] == 64 and ds["factor"] * ds["original"] <= ds["context"]
+    ll = P.model_rope("Llama-3.1-8B")
+    assert ll["theta"] == 500000 and ll["factor"] * ll["original"] == ll["context"]
+    with pytest.raises(ValueError):
+        P.model_rope("GPT-7")
+    # Llama 2's ladder: the pairs whose wavelength exceeds 4,096 tokens
+    w = P.wavelengths(P.rope_frequencies(128, 10000))
+    assert P.unseen_pairs(128, 10000, 4096) == int((w > 4096).sum()) == 18

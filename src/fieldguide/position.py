@@ -68,27 +68,32 @@ def wavelengths(freqs) -> np.ndarray:
     return 2 * np.pi / np.asarray(freqs, dtype=np.float64)
 
 
-def sinusoidal(n: int, d: int, base: float = 10000.0, start: int = 0) -> np.ndarray:
-    """The (n, d) sinusoidal table for positions start .. start + n - 1 (Vaswani et al., 2017):
+def sinusoidal_rows(positions, d: int, base: float = 10000.0) -> np.ndarray:
+    """Rows of the sinusoidal table (Vaswani et al., 2017) for the given positions:
     column 2i is sin(p w_i), column 2i + 1 is cos(p w_i)."""
-    n, start = int(n), int(start)
-    if n < 0 or start < 0:
+    pos = np.asarray(positions, dtype=np.float64)
+    if (pos < 0).any():
         raise ValueError("positions must be >= 0")
     w = rope_frequencies(d, base)
-    ang = np.arange(start, start + n, dtype=np.float64)[:, None] * w[None, :]
-    pe = np.empty((n, 2 * len(w)))
-    pe[:, 0::2], pe[:, 1::2] = np.sin(ang), np.cos(ang)
+    ang = pos[..., None] * w
+    pe = np.empty(pos.shape + (2 * len(w),))
+    pe[..., 0::2], pe[..., 1::2] = np.sin(ang), np.cos(ang)
     return pe
 
 
+def sinusoidal(n: int, d: int, base: float = 10000.0, start: int = 0) -> np.ndarray:
+    """The (n, d) sinusoidal table for positions start .. start + n - 1."""
+    n, start = int(n), int(start)
+    if n < 0 or start < 0:
+        raise ValueError("positions must be >= 0")
+    return sinusoidal_rows(np.arange(start, start + n), d, base)
+
+
 def sinusoidal_dot(p: int, k, d: int, base: float = 10000.0) -> np.ndarray:
-    """PE(p) . PE(p + k) for one position p and one or many offsets k, from the table itself
+    """PE(p) . PE(p + k) for one position p and one or many offsets k, from the table's rows
     (not from the closed form sum_i cos(k w_i), so the test of that identity can fail)."""
     k = np.atleast_1d(np.asarray(k, dtype=np.int64))
-    if int(p) < 0 or (k < -int(p)).any():
-        raise ValueError("positions must be >= 0")
-    rows = sinusoidal(int(p) + int(k.max()) + 1, d, base)
-    return rows[int(p) + k] @ rows[int(p)]
+    return sinusoidal_rows(int(p) + k, d, base) @ sinusoidal_rows(int(p), d, base)
 
 
 # --- learned absolute ------------------------------------------------------------------------------
@@ -107,22 +112,19 @@ def tinylm_positions() -> dict:
     return {"trained": model.params["wpe"].astype(np.float64), "init": init, "seed": seed}
 
 
-def learned_table(n: int, trained: np.ndarray, train_len: int | None = None, init_std: float = 0.01,
-                  seed: int = 0) -> np.ndarray:
-    """An (n, d) learned position table, d = trained.shape[1].
+def learned_table(trained: np.ndarray, init: np.ndarray, train_len: int | None = None) -> np.ndarray:
+    """A learned position table as training at length train_len would leave it.
 
-    Rows 0 .. min(train_len, len(trained)) - 1 are the trained rows. Every later row is what a row
-    that no training sequence reached holds: its random initial value, N(0, init_std) (drawn with
-    numpy.random.default_rng(seed)). Training only updates rows that some sequence used."""
-    n = int(n)
+    Training updates a row only if some training sequence reaches that position, so rows
+    0 .. train_len - 1 are the `trained` rows and every later row is still its random starting
+    value from `init` (AdamW's weight decay, if applied to this table, would also shrink it a
+    little). The table has no row at all past len(trained): the model cannot be run there."""
     trained = np.asarray(trained, dtype=np.float64)
-    if n < 0 or trained.ndim != 2:
-        raise ValueError("need n >= 0 and a 2-D trained table")
+    init = np.asarray(init, dtype=np.float64)
+    if trained.ndim != 2 or init.shape != trained.shape:
+        raise ValueError("need a 2-D trained table and a starting table of the same shape")
     keep = len(trained) if train_len is None else max(0, min(int(train_len), len(trained)))
-    table = np.random.default_rng(seed).normal(0.0, float(init_std), (n, trained.shape[1]))
-    k = min(keep, n)
-    table[:k] = trained[:k]
-    return table
+    return np.concatenate([trained[:keep], init[keep:]])
 
 
 def row_cosines(table: np.ndarray, k: int = 1) -> np.ndarray:
@@ -302,3 +304,61 @@ def band_status(freqs, new_freqs, scale: float, train_len: int) -> list[str]:
         else:
             out.append("blended")
     return out
+
+
+# --- the chapter's worked numbers ------------------------------------------------------------------
+
+def rope_score_example(m: int, n: int, d: int = 64, base: float = 10000.0, seed: int = 0) -> float:
+    """The RoPE score of one query at position m and one key at position n, for a query and key
+    with iid N(0, 1) entries drawn by numpy.random.default_rng(seed)."""
+    rng = np.random.default_rng(seed)
+    q, k = rng.standard_normal(int(d)), rng.standard_normal(int(d))
+    return float(rope_score(q, k, m, n, base))
+
+
+def tinylm_table_stats() -> dict:
+    """What training wrote into tinylm's position table, measured.
+
+    rows, width; mean cosine between neighbouring rows (trained, and in the random table it started
+    from) and between rows 128 apart; mean distance each row moved from its start, against the mean
+    norm of a starting row; mean |cos| between every token embedding and every position embedding,
+    against sqrt(2 / (pi d)), the mean |cos| of two random directions in d dimensions."""
+    from . import tinylm
+
+    t = tinylm_positions()
+    tr, init = t["trained"], t["init"]
+    wte = tinylm.load().params["wte"].astype(np.float64)
+    d = tr.shape[1]
+    return {"rows": int(tr.shape[0]), "d": int(d),
+            "neighbour_cos": float(row_cosines(tr, 1).mean()),
+            "neighbour_cos_init": float(row_cosines(init, 1).mean()),
+            "cos_128": float(row_cosines(tr, 128).mean()),
+            "moved": float(np.linalg.norm(tr - init, axis=1).mean()),
+            "init_norm": float(np.linalg.norm(init, axis=1).mean()),
+            "row0_norm": float(np.linalg.norm(tr[0])),
+            "last_norm": float(np.linalg.norm(tr[-1])),
+            "token_position_cos": mean_abs_cosine(wte, tr),
+            "random_cos": float(math.sqrt(2 / (math.pi * d)))}
+
+
+def model_rope(name: str) -> dict:
+    """The position fields of a real model's config.json (fieldguide.data 'models', with its as-of
+    date): rope_theta, max_position_embeddings, rope_scaling (type, factor, original length) and,
+    for MLA models, the width of the decoupled RoPE part of each query and key."""
+    from . import data
+
+    rows = {m["name"]: m for m in data.load("models")["models"]}
+    if name not in rows:
+        raise ValueError(f"unknown model {name!r}")
+    c = rows[name]["config"]
+    rs = c.get("rope_scaling") or {}
+    return {"theta": c.get("rope_theta"), "context": c.get("max_position_embeddings"),
+            "scaling": rs.get("rope_type") or rs.get("type"), "factor": rs.get("factor"),
+            "original": rs.get("original_max_position_embeddings"),
+            "rope_dim": c.get("qk_rope_head_dim"), "nope_dim": c.get("qk_nope_head_dim"),
+            "as_of": rows[name]["as_of"], "repo": rows[name]["repo"]}
+
+
+def unseen_pairs(d: int, base: float, train_len: int) -> int:
+    """How many RoPE pairs never complete a full turn inside the training context."""
+    return int((wavelengths(rope_frequencies(d, base)) > int(train_len)).sum())
