@@ -173,7 +173,7 @@ def test_chapter_helpers():
     ds = P.model_rope("DeepSeek-V3")
     assert ds["scaling"] == "yarn" and ds["rope_dim"] == 64 and ds["factor"] * ds["original"] <= ds["context"]
     ll = P.model_rope("Llama-3.1-8B")
-    assert ll["theta"] == 500000 and ll["factor"] * ll["original"] == ll["context"]
+    assert ll["theta"] == 500000 and ll["original"] == 8192 and ll["context"] == 131072
     with pytest.raises(ValueError):
         P.model_rope("GPT-7")
     # Llama 2's ladder: the pairs whose wavelength exceeds 4,096 tokens
