@@ -70,7 +70,7 @@ def render(preset="Llama-3.1-8B", d_model=4096, layers=32, heads=32, kv_heads=8,
         {"label": "Weights at fp16 / fp8 / int4",
          "value": " / ".join(_gb(b["mem"][p]) for p in block.PRECISIONS), "unit": "GB",
          "note": "int4 with one 16-bit scale per 128 weights"},
-        {"label": "Forward FLOPs per token", "value": f"{b['flops'] / 1e9:,.3g}", "unit": "GFLOP",
+        {"label": "Forward FLOPs per token", "value": f"{b['flops'] / 1e9:,.4g}", "unit": "GFLOP",
          "note": "≈ 2 × the weights a token multiplies through"},
         {"label": "Attention", "value": f"{mine.attention_kind}, head_dim {mine.head_dim}",
          "note": f"KV cache {memory.kv_bytes_per_token(mine, 'bf16') / 1024:,.0f} KiB per token at bf16"},
@@ -120,7 +120,7 @@ def render(preset="Llama-3.1-8B", d_model=4096, layers=32, heads=32, kv_heads=8,
     if ref.is_moe:
         rows.append(["active per token", compact(ref.n_active_params), "—"])
     rows += [[f"weights at {p} (GB)", _gb(a["mem"][p]), _gb(b["mem"][p])] for p in block.PRECISIONS]
-    rows.append(["forward GFLOP per token", *(f"{r['flops'] / 1e9:,.3g}" for r in (a, b))])
+    rows.append(["forward GFLOP per token", *(f"{r['flops'] / 1e9:,.4g}" for r in (a, b))])
     table = {"kind": "table", "columns": ["", preset, "your build"], "rows": rows,
              "caption": f"{preset}: {source}. Counts are exact, tensor by tensor; each line of the middle "
                         "section corrects the quick rule, and together they add up to the exact total."}

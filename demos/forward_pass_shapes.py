@@ -1,7 +1,7 @@
 """Follow one prompt through the book's tiny model, stage by stage: token ids, vectors of width 128,
 what attention adds, the FFN's 4× wider hidden layer, the residual stream after the block, and the
 logits that end in the five likeliest next tokens. Step the stage slider and watch the shapes; move
-the layer slider and watch the residual stream's size grow as each block adds to it.
+the block slider to see what each block adds and how large the residual stream is after it.
 """
 
 import numpy as np

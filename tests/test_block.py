@@ -122,3 +122,16 @@ def test_trace_is_the_real_forward_pass():
         block.stage(tr, "softmax", 0)
     with pytest.raises(ValueError):
         block.trace([])
+
+
+def test_prose_helpers():
+    assert block.total("Llama-3.1-8B") == 8_030_261_248
+    assert round(block.quick("Llama-3.1-70B") / 1e9, 1) == 65.5
+    assert block.gap("Llama-3.1-8B", "attention") == -805_306_368          # GQA removes parameters
+    assert block.gap("Llama-3.1-8B", "positions") == 0
+    assert block.gap("GPT-3 175B", "positions") == 2048 * 12288
+    assert block.gap("GPT-3 175B", "head") == 0
+    with pytest.raises(ValueError, match="unknown term"):
+        block.gap("GPT-3 175B", "bias")
+    with pytest.raises(ValueError, match="unknown reference"):
+        block.total("GPT-5")

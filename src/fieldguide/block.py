@@ -122,6 +122,29 @@ def gap_to_exact(arch: models.Architecture) -> list[tuple[str, int]]:
     return steps
 
 
+GAP_KEYS = {"blocks": "blocks, 12·d²·L", "embedding": "embedding table, V·d",
+            "head": "untied LM head, V·d", "ffn": "FFN as built, minus 8·d² per block",
+            "attention": "attention as built, minus 4·d² per block", "norms": "norms",
+            "positions": "learned positions"}
+
+
+def gap(label: str, key: str) -> int:
+    """One line of `gap_to_exact` for a reference model, by short key (see GAP_KEYS); 0 if absent."""
+    if key not in GAP_KEYS:
+        raise ValueError(f"unknown term {key!r}; choose one of {', '.join(GAP_KEYS)}")
+    return dict(gap_to_exact(reference(label))).get(GAP_KEYS[key], 0)
+
+
+def total(label: str) -> int:
+    """Exact parameter count of a reference model."""
+    return reference(label).n_params
+
+
+def quick(label: str) -> float:
+    """The quick rule 12·d²·L + V·d for a reference model."""
+    return quick_rule_for(reference(label))
+
+
 # --- a made-up architecture -----------------------------------------------------------------------
 
 def build(d_model=4096, layers=32, heads=32, kv_heads=8, ffn_mult=3.5, ffn_type="SwiGLU",
