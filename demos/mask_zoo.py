@@ -63,25 +63,23 @@ def _labels(ids) -> list:
 
 
 def _grid(title, grid, rows, cols, note, highlight=None):
-    z = [[1 if v else 0 for v in r] for r in grid]
-    shapes = []
-    if highlight is not None:
-        shapes.append({"type": "rect", "xref": "paper", "x0": 0, "x1": 1, "yref": "y",
-                       "y0": highlight - 0.5, "y1": highlight + 0.5,
-                       "line": {"color": "#d62728", "width": 2}})
+    # 0 blocked, 1 allowed, 2 allowed in the row the note points at
+    z = [[(2 if i == highlight else 1) if v else 0 for v in r] for i, r in enumerate(grid)]
+    words = [["allowed" if v else "blocked" for v in r] for r in grid]
     allowed = int(grid.sum())
     seen = ", ".join(f"{rows[i]} sees {int(grid[i].sum())}" for i in
                      sorted({0, len(rows) // 2, len(rows) - 1}))
     return {"kind": "plotly", "figure": {
-        "data": [{"type": "heatmap", "z": z, "x": cols, "y": rows, "zmin": 0, "zmax": 1,
-                  "colorscale": [[0, "#eeeeee"], [1, "#1f77b4"]], "showscale": False, "xgap": 1,
-                  "ygap": 1, "hovertemplate": "query %{y}<br>key %{x}<br>allowed %{z}<extra></extra>"}],
+        "data": [{"type": "heatmap", "z": z, "x": cols, "y": rows, "zmin": 0, "zmax": 2,
+                  "colorscale": [[0, "#e8e8e8"], [0.5, "#1f77b4"], [1, "#d62728"]],
+                  "showscale": False, "xgap": 1, "ygap": 1, "text": words,
+                  "hovertemplate": "query %{y}<br>key %{x}<br>%{text}<extra></extra>"}],
         "layout": {"title": {"text": title}, "height": 200 + 14 * len(rows),
                    "xaxis": {"title": {"text": "key (looked at)"}, "tickangle": -60},
                    "yaxis": {"title": {"text": "query (looking)"}, "autorange": "reversed"},
-                   "margin": {"l": 110, "b": 110}, "shapes": shapes}},
+                   "margin": {"l": 110, "b": 110}}},
         "alt": f"{title}: a {len(rows)}×{len(cols)} grid, {allowed} of {grid.size} query–key pairs "
-               f"allowed (blue). {note} Rows: {seen}."}
+               f"allowed (coloured), the rest blocked (grey). {note} Rows: {seen}."}
 
 
 def _chips(ids, loss, titles=None, caption=""):
@@ -141,7 +139,7 @@ def render(arch="decoder", sentence=DEFAULT_SENTENCE, target=DEFAULT_TARGET, mas
             {"label": "Positions with a loss", "value": f"{int(mlm_loss.sum())} of {len(bert)}",
              "note": f"masked LM at rate {float(mask_rate):.2f}"}]})
         blocks.append(_grid("Encoder self-attention (bidirectional)", g, lab, lab,
-                            "The [CLS] row (red) sees the whole sentence, so its vector can summarise it.",
+                            "The [CLS] row (highlighted) sees the whole sentence, so its vector can summarise it.",
                             highlight=0))
         titles = [{"mask": f"was {_show(o)}: replaced by [MASK] (the 80% case)",
                    "random": f"was {_show(o)}: replaced by a random token (the 10% case)",
@@ -173,7 +171,7 @@ def render(arch="decoder", sentence=DEFAULT_SENTENCE, target=DEFAULT_TARGET, mas
             {"label": "Positions with a loss", "value": f"{int(loss.sum())} of {n}",
              "note": "each predicts the next token; the last has no target"}]})
         blocks.append(_grid("Decoder self-attention (causal)", g, lab, lab,
-                            "Only the last row (red) sees the whole sentence.", highlight=n - 1))
+                            "Only the last row (highlighted) sees the whole sentence.", highlight=n - 1))
         blocks.append(_chips(src, loss, [f"predicts {_show(s)}" for s in _strings(src[1:])] + [""],
                              "Positions graded by next-token prediction (hover: the token each predicts)."))
         if n > 1:
@@ -222,7 +220,8 @@ def render(arch="decoder", sentence=DEFAULT_SENTENCE, target=DEFAULT_TARGET, mas
              "note": "only those that predict the continuation"}]})
         blocks.append(_grid("Prefix LM self-attention (bidirectional prompt, causal continuation)",
                             g, lab, lab, f"The first {n} columns are open to every row; the prompt "
-                            "never sees the continuation.", highlight=n - 1))
+                            "never sees the continuation. The last prompt token (highlighted row) predicts the "
+                            "first continuation token.", highlight=n - 1))
         blocks.append(_chips(seq, loss, [f"predicts {_show(s)}" for s in _strings(seq[1:])] + [""],
                              "Graded positions: the last prompt token and the continuation."))
         nll = _nll(tuple(src), tuple(tgt))
