@@ -20,12 +20,14 @@ EPS = 1e-5
 
 
 def _matmul_einsum(x, w):
-    """x (..., K) times w (K, N). In the browser numpy has no BLAS, and its plain matmul loop is
-    2-3x slower than einsum's vectorised sum of products (bench/bench_tinylm.py --pyodide)."""
+    """x (..., K) times w (K, N). In the browser numpy has no BLAS: for a block of rows its plain
+    matmul loop is 2-3x slower than einsum's sum of products, while for one row (a decode step)
+    matmul wins (bench/bench_tinylm.py --pyodide)."""
+    if x.size < 16 * x.shape[-1]:
+        return np.matmul(x, w)
     return np.einsum("...k,kn->...n", x, w)
 
 
-# CPython keeps `@` (OpenBLAS, and the exact float32 sums `make train` reproduces); Pyodide uses einsum.
 matmul = _matmul_einsum if sys.platform == "emscripten" else np.matmul
 GELU_C = math.sqrt(2.0 / math.pi)     # a Python float: keeps float32 arrays float32 (NEP 50)
 
@@ -33,9 +35,10 @@ GELU_C = math.sqrt(2.0 / math.pi)     # a Python float: keeps float32 arrays flo
 # --- LayerNorm: centre and scale each vector, then a learned gain and bias -------------------------
 
 def layernorm_forward(x, g, b):
-    mu = x.mean(-1, keepdims=True)
-    xc = x - mu
-    rstd = 1.0 / np.sqrt((xc * xc).mean(-1, keepdims=True) + EPS)
+    C = x.shape[-1]
+    mu = x.sum(-1, keepdims=True) / C           # = x.mean(-1), bit for bit, without .mean()'s
+    xc = x - mu                                 # Python overhead (it shows in the browser)
+    rstd = 1.0 / np.sqrt((xc * xc).sum(-1, keepdims=True) / C + EPS)
     xhat = xc * rstd
     return xhat * g + b, (xhat, rstd, g)
 
