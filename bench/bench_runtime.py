@@ -6,7 +6,9 @@
 2. time from navigation to the first demo live on the demo page (and its ratio to 1);
 3. time to live after instant navigation to a second page (the worker is reused);
 4. data-demo-render-ms while a slider is dragged: median and p95;
-5. data-demo-render-ms while a reader types into the tokenizer holding a page of text.
+5. data-demo-render-ms while a reader types into the tokenizer holding a page of text;
+6. data-demo-render-ms (and its Python part) when next_token gets a new 64-token prompt: one full
+   tinylm forward pass in Pyodide per render, the cost behind every tinylm demo.
 
 Prints a table. No thresholds: timings depend on the machine, ratios less so.
 """
@@ -94,31 +96,43 @@ def one_run(browser, root, page_path, demo, second):
     return bare, first_live, nav, times
 
 
-def typing_run(browser, root, origin):
-    """Re-tokenizing as a reader types a page of text into the tokenizer (per-piece cache at work)."""
+def typing_run(browser, root, origin, page_path, demo, field, text, suffix):
+    """A reader typing at the end of a text field: every keystroke is new input (no cache hit).
+    Returns (data-demo-render-ms, data-demo-python-ms) per render."""
     ctx = browser.new_context()
     page = ctx.new_page()
     page.route("**/*", lambda r: r.continue_() if r.request.url.startswith(origin) else r.abort())
-    page.goto(root + "act-1/reading/")
-    sel = '[data-demo="tokenizer"]'
+    page.goto(root + page_path)
+    sel = f'[data-demo="{demo}"]'
     page.wait_for_function(f"document.querySelector('{sel}').dataset.demoState === 'live'", timeout=180_000)
-    page_text = (REPO / "docs" / "act-1" / "reading.md").read_text(encoding="utf-8")[:3000]
-    times = page.evaluate("""async ([sel, text]) => {
+    times = page.evaluate("""async ([sel, field, text, suffix]) => {
         const root = document.querySelector(sel);
-        const box = root.querySelector('[name="text"]');
+        const box = root.querySelector(`[name="${field}"]`);
         box.value = text; box.dispatchEvent(new Event('input'));
         const out = [];
-        for (let i = 0; i < 40; i++) {
+        for (let i = 0; i < 30; i++) {
           const n = Number(root.dataset.demoRenders);
-          box.value = box.value + " word" + i;             // a reader typing at the end
+          box.value = text + suffix + i;
           box.dispatchEvent(new Event('input'));
           while (Number(root.dataset.demoRenders) === n) await new Promise(requestAnimationFrame);
-          out.push(Number(root.dataset.demoRenderMs));
+          out.push([Number(root.dataset.demoRenderMs), Number(root.dataset.demoPythonMs)]);
         }
-        return out;
-    }""", [sel, page_text])
+        return out.slice(5);
+    }""", [sel, field, text, suffix])
     ctx.close()
     return times
+
+
+def tinylm_prompt(n_tokens=64) -> str:
+    """A prompt of about n_tokens tinylm tokens, cut from tinylm's own sample text."""
+    from fieldguide import tinylm
+    words = " ".join(s["text"] for s in tinylm.manifest()["models"]["tinylm"]["samples"]).split()
+    text = ""
+    for w in words:
+        if len(tinylm.encode(text + " " + w + " word99")) > n_tokens:
+            break
+        text = (text + " " + w).strip()
+    return text
 
 
 def main():
@@ -143,7 +157,12 @@ def main():
         b = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_FLAGS)
         for _ in range(a.runs):
             rows.append(one_run(b, root, a.page, a.demo, second))
-        typing = typing_run(b, root, root.split("/fieldguide/")[0])
+        origin = root.split("/fieldguide/")[0]
+        page_text = (REPO / "docs" / "act-1" / "reading.md").read_text(encoding="utf-8")[:3000]
+        typing = [t for t, _ in typing_run(b, root, origin, "act-1/reading/", "tokenizer", "text",
+                                           page_text, " word")]
+        prompt = tinylm_prompt(64)
+        forward = typing_run(b, root, origin, "act-1/speaking/", "next_token", "prompt", prompt, " word")
         b.close()
     srv.shutdown()
     bare = statistics.median(r[0] for r in rows)
@@ -163,6 +182,11 @@ def main():
     print(f"{'  of which Python in the worker: median':52} {statistics.median(pys):>8.1f}ms")
     print(f"{'tokenizer, typing into 3,000 characters: median':52} {statistics.median(typing):>8.1f}ms")
     print(f"{'tokenizer, typing into 3,000 characters: p95':52} {pct(typing, 0.95):>8.1f}ms")
+    fw = [t for t, _ in forward]
+    fp = [p for _, p in forward]
+    print(f"{'next_token, new 64-token prompt (tinylm forward): median':52} {statistics.median(fw):>8.1f}ms")
+    print(f"{'next_token, new 64-token prompt: p95':52} {pct(fw, 0.95):>8.1f}ms")
+    print(f"{'  of which Python in the worker: median':52} {statistics.median(fp):>8.1f}ms")
 
 
 if __name__ == "__main__":
