@@ -149,3 +149,5 @@ def test_what_the_chapter_says_about_the_reference_passage():
     assert r["dearest"] == 0                                         # block 0 is indispensable
     assert all(d > 0 for d in delta)                                 # every block helps
     assert max(delta[1:]) < delta[0] / 5                             # the others cost far less
+    ids = tinylm.encode(R.REFERENCE)                                 # without block 0 the stream
+    assert np.all(R.stream(ids, 0)["norms"][1:].mean(axis=1) < norms[1:])   # stays smaller

@@ -56,6 +56,7 @@ def highway(n_layers: int, scale: float, residual: bool = True, norm: str = "non
             "expected": expected_first_grad(n_layers, scale, residual, norm, placement)}
 
 
+@lru_cache(maxsize=32)
 def seed_spread(n_layers: int, scale: float, residual: bool = True, norm: str = "none",
                 placement: str = "pre", seeds: int = 10) -> tuple:
     """Smallest and largest gradient reaching the first layer over seeds 0 .. seeds−1: how
