@@ -20,7 +20,7 @@ CONTROLS = [
      "step": 0.01, "default": 0.9},
     {"name": "importance_decay", "kind": "range", "label": "Importance decay (feature i weighs decay^i)",
      "min": 0.5, "max": 1, "step": 0.01, "default": 0.9},
-    {"name": "train_steps", "kind": "range", "label": "Training steps (Adam, batch 64)", "min": 0, "max": 1000,
+    {"name": "train_steps", "kind": "range", "label": f"Training steps (Adam, batch {interp.TOY_BATCH})", "min": 0, "max": 1000,
      "step": 50, "default": 500},
     {"name": "seed", "kind": "number", "label": "Seed", "min": 0, "max": 9999, "step": 1, "default": 0},
 ]

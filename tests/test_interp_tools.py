@@ -148,7 +148,7 @@ def test_toy_gradient_matches_finite_differences():
 def test_sparse_features_go_into_superposition_dense_ones_do_not():
     """Elhage et al.'s headline: 5 features in 2 dimensions. Dense: only about 2 are kept and the
     loss cannot beat keeping the 2 most important ones. Sparse: all 5 are kept (more features
-    than dimensions) and the loss falls well below that baseline."""
+    than dimensions) and the loss falls well below that baseline. Same settings as the chapter."""
     sparse = interp.toy_superposition(5, 2, 0.9, 0.9, 500, seed=0)
     g = interp.toy_geometry(sparse["W"])
     assert g["represented"] == 5 and g["features_per_dim"] == 2.5
@@ -157,9 +157,9 @@ def test_sparse_features_go_into_superposition_dense_ones_do_not():
     angles = np.sort(np.degrees(np.arctan2(sparse["W"][1], sparse["W"][0])) % 360)
     gaps = np.diff(np.r_[angles, angles[0] + 360])
     assert np.allclose(gaps, 72, atol=12), gaps        # a pentagon
-    dense = interp.toy_superposition(5, 2, 0.0, 0.9, 500, seed=0)
+    dense = interp.toy_superposition(5, 2, 0.0, 0.9, 1000, seed=0)     # the chapter's numbers
     gd = interp.toy_geometry(dense["W"])
-    assert gd["represented"] <= 3
+    assert gd["represented"] == 2
     assert dense["loss"] > 0.9 * dense["baseline_loss"]
     assert (gd["norms"][:2] > 0.8).all()               # the two most important features are kept
 
@@ -183,3 +183,20 @@ def test_toy_geometry_on_a_hand_built_W():
     np.testing.assert_allclose(g["superposition"], [1.0, 0.0, 1.0])
     np.testing.assert_allclose(g["gram"], W.T @ W)
     assert g["represented"] == 3
+
+
+def test_the_chapters_claims_about_the_shipped_induction_model():
+    """docs/act-2/interpretability.md states these in words around its computed numbers."""
+    s = interp.knockout_summary()
+    assert s["copy_loss"] < 0.05 and abs(s["first_copy_loss"] - s["uniform_loss"]) < 0.5
+    prev = s["prev_head"]
+    assert prev[0] == 0 and s["prev_score"] > 0.9
+    for kind in ("zero-ablate", "mean-ablate", "patch"):
+        assert s["effects"][kind][prev] + s["copy_loss"] > 0.8 * s["uniform_loss"]   # "copying is gone"
+    assert s["n_induction_heads"] >= 2
+    assert s["max_induction_head_effect"] < 1.0                                      # "the others still do the job"
+    # "a head can matter without looking like anything"
+    second = s["second_head"]
+    assert s["second_effect"] > 1.0
+    assert s["previous_token"][second] < 0.3 and s["induction"][second] < 0.3
+    assert s["effects"]["zero-ablate"][second] < s["second_effect"] / 2

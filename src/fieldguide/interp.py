@@ -359,3 +359,39 @@ def toy_geometry(W: np.ndarray) -> dict:
     represented = int((norms > 0.5).sum())
     return {"norms": norms, "gram": gram, "superposition": sup, "represented": represented,
             "features_per_dim": represented / W.shape[0]}
+
+
+# --- the chapter's worked numbers -----------------------------------------------------------------
+
+_KNOCKOUT: dict = {}
+
+
+def knockout_summary(model="induction", n: int = 30, seed: int = 0) -> dict:
+    """The interpretability chapter's experiment on one repeated random sequence: the loss on each
+    copy, the strongest previous-token head, and every head's effect on the repeat's loss under
+    each intervention (see `ablation_effects`)."""
+    key = (model if isinstance(model, str) else id(model), n, seed)
+    if key in _KNOCKOUT:
+        return _KNOCKOUT[key]
+    m = _model(model)
+    V = m.cfg.vocab_size
+    ids = repeated_random_tokens(V, n, seed)
+    bad = corrupt_copy(ids, n, V, seed)
+    clean = m.run(ids)
+    base = token_losses(clean["logits"], ids)
+    attn = np.stack(clean["attn"])
+    prev, ind = previous_token_score(attn), induction_pattern_score(attn, n)
+    effects = {k: ablation_effects(m, ids, n, k, bad) for k in INTERVENTIONS[1:]}
+    pl, ph = np.unravel_index(int(np.argmax(prev)), prev.shape)
+    inductive = ind > 0.5
+    patched = effects["patch"].copy()
+    patched[pl, ph] = -np.inf
+    sl, sh = np.unravel_index(int(np.argmax(patched)), patched.shape)
+    out = {"first_copy_loss": float(np.mean(base[:n - 1])), "copy_loss": copy_loss(base, n),
+           "uniform_loss": float(np.log(V)), "prev_head": (int(pl), int(ph)),
+           "prev_score": float(prev[pl, ph]), "previous_token": prev, "induction": ind,
+           "effects": effects, "n_induction_heads": int(inductive.sum()),
+           "max_induction_head_effect": float(effects["patch"][inductive].max()) if inductive.any() else 0.0,
+           "second_head": (int(sl), int(sh)), "second_effect": float(effects["patch"][sl, sh])}
+    _KNOCKOUT[key] = out
+    return out
