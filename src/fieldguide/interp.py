@@ -251,7 +251,10 @@ def logit_lens(model, ids, k: int = 5) -> dict:
     z = (x @ w_u).astype(np.float64)
     z = z - z.max(-1, keepdims=True)
     logp = z - np.log(np.exp(z).sum(-1, keepdims=True))
-    top = np.argsort(-logp, axis=-1, kind="stable")[..., :k]
+    k = min(int(k), logp.shape[-1])
+    top = np.argpartition(-logp, k - 1, axis=-1)[..., :k]              # the k best, unordered
+    order = np.argsort(-np.take_along_axis(logp, top, -1), axis=-1, kind="stable")
+    top = np.take_along_axis(top, order, -1)
     return {"top_ids": top, "top_probs": np.exp(np.take_along_axis(logp, top, -1)), "logprobs": logp}
 
 
