@@ -45,7 +45,7 @@ def _line(x, y, name, color, dash="solid", width=3):
 def _axes_diagram(norm):
     groups = R.norm_groups(norm, batch=3, tokens=4, features=6)
     first = groups[0, 0, 0]
-    rows = [f"seq {b} · token {t}" for b in range(3) for t in range(4)]
+    rows = [f"seq {b}, t{t}" for b in range(3) for t in range(4)]
     z = (groups == first).astype(int).reshape(12, 6).tolist()
     size = int((groups == first).sum())
     what = {"layernorm": "the 6 features of one token: subtract their mean, divide by their std",
@@ -54,10 +54,11 @@ def _axes_diagram(norm):
             "none": "each number is left as it is"}[norm]
     title = ("No normalization: nothing is averaged" if norm == "none" else
              f"{R.NORM_LABELS[norm]}: one statistic covers the {size} highlighted cells")
-    fig = {"data": [{"type": "heatmap", "z": z, "x": [f"feature {f}" for f in range(6)], "y": rows,
+    fig = {"data": [{"type": "heatmap", "z": z, "x": [f"f{f}" for f in range(6)], "y": rows,
                      "zmin": 0, "zmax": 1, "showscale": False, "xgap": 2, "ygap": 2,
                      "colorscale": [[0, "#e8e8e8"], [1, "#2a9d8f"]]}],
-           "layout": {"height": 300, "margin": {"t": 30, "l": 110, "r": 10, "b": 40},
+           "layout": {"height": 300, "margin": {"t": 30, "l": 80, "r": 10, "b": 50},
+                      "xaxis": {"title": {"text": "feature"}},
                       "title": {"text": title},
                       "yaxis": {"autorange": "reversed"}}}
     alt = f"A batch of 3 sequences × 4 tokens × 6 features. {title}: {what}."

@@ -28,7 +28,7 @@ from functools import lru_cache
 
 import numpy as np
 
-from fieldguide import depth, optim
+from fieldguide import depth, interp, optim
 
 NORMS = depth.NORMS                 # ("none", "layernorm", "rmsnorm", "batchnorm")
 PLACEMENTS = depth.PLACEMENTS       # ("pre", "post")
@@ -119,21 +119,12 @@ def norm_groups(norm: str, batch: int = 3, tokens: int = 4, features: int = 6) -
 
 # --- the real model: tinylm's residual stream ---------------------------------------------------
 
-def next_token_losses(logits, ids) -> np.ndarray:
-    """−ln p(ids[t+1] | ids[..t]) for t = 0 .. T−2, in nats (float64)."""
-    ids = np.asarray(ids, dtype=np.int64)
-    z = np.asarray(logits, dtype=np.float64)[:-1]
-    z = z - z.max(axis=1, keepdims=True)
-    logp = z - np.log(np.exp(z).sum(axis=1, keepdims=True))
-    return -logp[np.arange(len(ids) - 1), ids[1:]]
-
-
 @lru_cache(maxsize=64)
 def _probe(ids: tuple, skip, model: str) -> dict:
     from fieldguide import tinylm
     r = tinylm.run(list(ids), model=model, skip=() if skip is None else (skip,))
     norms = np.array([np.linalg.norm(a.astype(np.float64), axis=-1) for a in r["resid"]])
-    return {"norms": norms, "losses": next_token_losses(r["logits"], ids),
+    return {"norms": norms, "losses": interp.token_losses(r["logits"], ids),
             "top": np.argmax(r["logits"], axis=-1)}
 
 
