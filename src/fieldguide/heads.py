@@ -38,12 +38,12 @@ def tokens(text: str, model: str = "tinylm") -> list[int]:
     return [int(i) % v for i in ids]
 
 
-def _run(model: str, ids: tuple, head: tuple | None = None) -> dict:
-    key = (model, ids, head)
+def _run(model: str, ids: tuple, ablate: tuple = ()) -> dict:
+    key = (model, ids, ablate)
     if key not in _RUNS:
         if len(_RUNS) > 48:
             _RUNS.clear()
-        _RUNS[key] = tinylm.run(list(ids), model=model, ablate=[head] if head else ())
+        _RUNS[key] = tinylm.run(list(ids), model=model, ablate=list(ablate))
     return _RUNS[key]
 
 
@@ -71,18 +71,21 @@ def gallery(text: str, model: str = "tinylm") -> dict:
             "loss": token_losses(r["logits"], ids)}
 
 
-def ablation(text: str, model: str = "tinylm", head: tuple[int, int] = (0, 0)) -> dict:
-    """Zero one head's output and compare next-token losses with the intact model:
+def ablation(text: str, model: str = "tinylm", head=(0, 0)) -> dict:
+    """Zero one head's output (or several: a list of (layer, head) pairs) and compare next-token
+    losses with the intact model:
     {"base", "ablated", "delta"} mean losses in nats over the text, "per_token" deltas, and, when the
     text repeats, "delta_repeat": the mean change over the predictions inside the repeat."""
     ids = tuple(tokens(text, model))
     cfg = tinylm.load(model).cfg
-    l, h = (int(v) for v in head)
-    if not (0 <= l < cfg.n_layer and 0 <= h < cfg.n_head):
-        raise ValueError(f"{model} has no head {h} in layer {l}: it has {cfg.n_layer} layers of "
-                         f"{cfg.n_head} heads")
+    pairs = [head] if np.ndim(head) == 1 else list(head)
+    pairs = tuple(sorted({(int(l), int(h)) for l, h in pairs}))
+    for l, h in pairs:
+        if not (0 <= l < cfg.n_layer and 0 <= h < cfg.n_head):
+            raise ValueError(f"{model} has no head {h} in layer {l}: it has {cfg.n_layer} layers of "
+                             f"{cfg.n_head} heads")
     base = token_losses(_run(model, ids)["logits"], ids)
-    abl = token_losses(_run(model, ids, (l, h))["logits"], ids)
+    abl = token_losses(_run(model, ids, pairs)["logits"], ids)
     out = {"base": float(base.mean()), "ablated": float(abl.mean()),
            "delta": float(abl.mean() - base.mean()), "per_token": abl - base}
     period = interp.find_period(ids)
@@ -112,10 +115,25 @@ def repeat_gain(text: str, model: str = "tinylm") -> dict:
     return {"first": float(L[:p - 1].mean()), "second": float(L[p - 1:].mean())}
 
 
-def most_harmful(text: str, model: str = "tinylm") -> tuple[int, int, float]:
-    """(layer, head, loss increase in nats) of the head whose zero-ablation hurts this text most.
+def chance_level(text: str, model: str = "tinylm") -> float:
+    """The induction score of a head that spreads its weight evenly over the visible tokens:
+    the mean of 1 / (i + 1) over the positions i the score averages (i >= the repeat period)."""
+    g = gallery(text, model)
+    if not g["period"]:
+        raise ValueError("the text does not repeat")
+    return float(np.mean([1 / (i + 1) for i in range(g["period"], len(g["ids"]))]))
+
+
+def ablation_table(text: str, model: str = "tinylm") -> np.ndarray:
+    """(layers, heads) change in mean next-token loss (nats) when each head alone is zeroed.
     Runs the model once per head: for the chapter's prose and tests, not for a slider."""
     cfg = tinylm.load(model).cfg
-    best = max(((l, h, ablation(text, model, (l, h))["delta"])
-                for l in range(cfg.n_layer) for h in range(cfg.n_head)), key=lambda t: t[2])
-    return best
+    return np.array([[ablation(text, model, (l, h))["delta"] for h in range(cfg.n_head)]
+                     for l in range(cfg.n_layer)])
+
+
+def most_harmful(text: str, model: str = "tinylm") -> tuple[int, int, float]:
+    """(layer, head, loss increase in nats) of the head whose zero-ablation hurts this text most."""
+    t = ablation_table(text, model)
+    l, h = np.unravel_index(int(np.argmax(t)), t.shape)
+    return int(l), int(h), float(t[l, h])
