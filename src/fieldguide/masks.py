@@ -27,6 +27,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from .tinylm.attention import causal_mask as causal     # (n, n): query i may look at keys 0..i
+
 KINDS = ("encoder", "decoder", "encoder-decoder", "prefix-lm")
 OBJECTIVES = ("mlm", "causal", "seq2seq", "prefix")
 IGNORE = -100          # the label of a position that produces no loss (PyTorch's ignore_index)
@@ -40,11 +42,6 @@ def _size(name: str, v, low: int) -> int:
     if i != v or i < low:
         raise ValueError(f"{name} must be an integer >= {low}, got {v!r}")
     return i
-
-
-def causal(n: int) -> np.ndarray:
-    """(n, n) booleans, True on and below the diagonal: query i may look at keys 0..i."""
-    return np.tril(np.ones((n, n), dtype=bool))
 
 
 def masks(kind: str, n: int, m: int = 0) -> dict[str, np.ndarray]:
