@@ -43,12 +43,11 @@ def _gallery(g, labels, layers, n_head, selected):
             k = r * n_head + h + 1
             xa, ya = ("x", "y") if k == 1 else (f"x{k}", f"y{k}")
             a = g["attn"][l, h]
-            z = [[round(float(a[i, j]), 3) if j <= i else None for j in range(T)] for i in range(T)]
+            z = [[round(float(a[i, j]), 2) if j <= i else None for j in range(T)] for i in range(T)]
             data.append({"type": "heatmap", "z": z, "xaxis": xa, "yaxis": ya, "zmin": 0, "zmax": 1,
                          "colorscale": "Blues", "showscale": k == 1, "hoverongaps": False,
                          "x": list(range(T)), "y": list(range(T)),
-                         "text": [[f"{labels[i]} → {labels[j]}" for j in range(T)] for i in range(T)],
-                         "hovertemplate": "%{text}: %{z}<extra></extra>"})
+                         "hovertemplate": "query %{y} → key %{x}: %{z}<extra>" + f"L{l}H{h}</extra>"})
             x0 = h / n_head + gap / 2
             y1 = 1 - r / rows - gap / 2
             mark = " (selected layer)" if l == selected and rows > 1 and h == 0 else ""

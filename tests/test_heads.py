@@ -70,13 +70,13 @@ def test_flops_per_token():
 
 # --- the head gallery ---------------------------------------------------------------------------
 
-def test_token_losses_match_a_direct_log_softmax():
+def test_the_losses_the_gallery_uses_match_a_direct_log_softmax():
     rng = np.random.default_rng(0)
     logits, ids = rng.normal(size=(5, 7)), [1, 3, 0, 6, 2]
     z = logits - logits.max(1, keepdims=True)
     p = np.exp(z) / np.exp(z).sum(1, keepdims=True)
     want = [-np.log(p[t, ids[t + 1]]) for t in range(4)]
-    assert np.allclose(H.token_losses(logits, ids), want)
+    assert np.allclose(interp.token_losses(logits, ids), want)
 
 
 def test_gallery_scores_are_interp_scores_of_the_real_attention():
@@ -142,7 +142,7 @@ def test_what_the_chapter_says_about_tinylm():
     _, _, s = H.best_head(H.DEFAULT_TEXT, "tinylm", "induction")
     assert s < 0.3
     gain = H.repeat_gain(H.DEFAULT_TEXT, "tinylm")
-    assert gain["second"] > gain["first"] - 0.5
+    assert gain["second"] >= gain["first"]
 
 
 def test_flops_do_not_depend_on_the_head_count():

@@ -5,7 +5,7 @@ pays when one head is switched off.
 `fieldguide.interp`: previous-token, first-token and, when the text repeats itself, induction.
 `ablation(text, model, (layer, head))` zeroes that head's output (zero-ablation: the head writes
 nothing into the residual stream) and reports the change in next-token loss, position by position
-and averaged over the text. Both cache the model's runs by (model, tokens), so moving a slider that
+and averaged over the text (the losses are `interp.token_losses`). Both cache the model's runs by (model, tokens), so moving a slider that
 changes neither reruns nothing.
 
 The induction model knows only 64 symbols, so a text's token ids are folded into its vocabulary
@@ -47,14 +47,6 @@ def _run(model: str, ids: tuple, ablate: tuple = ()) -> dict:
     return _RUNS[key]
 
 
-def token_losses(logits: np.ndarray, ids) -> np.ndarray:
-    """Next-token loss in nats at each position: -log p(ids[t+1] | ids[..t]) for t = 0..T-2."""
-    z = np.asarray(logits, dtype=np.float64)[:-1]
-    z = z - z.max(axis=1, keepdims=True)
-    logp = z - np.log(np.exp(z).sum(axis=1, keepdims=True))
-    return -logp[np.arange(len(ids) - 1), np.asarray(ids)[1:]]
-
-
 def gallery(text: str, model: str = "tinylm") -> dict:
     """Every head's attention on the text and its scores: {"ids", "period" (None if the text does
     not repeat), "attn" (layers, heads, T, T), "scores": {name: (layers, heads)}, "loss"}.
@@ -68,7 +60,7 @@ def gallery(text: str, model: str = "tinylm") -> dict:
     if period:
         scores["induction"] = interp.induction_pattern_score(a, period)
     return {"ids": list(ids), "period": period, "attn": a, "scores": scores,
-            "loss": token_losses(r["logits"], ids)}
+            "loss": interp.token_losses(r["logits"], ids)}
 
 
 def ablation(text: str, model: str = "tinylm", head=(0, 0)) -> dict:
@@ -84,14 +76,14 @@ def ablation(text: str, model: str = "tinylm", head=(0, 0)) -> dict:
         if not (0 <= l < cfg.n_layer and 0 <= h < cfg.n_head):
             raise ValueError(f"{model} has no head {h} in layer {l}: it has {cfg.n_layer} layers of "
                              f"{cfg.n_head} heads")
-    base = token_losses(_run(model, ids)["logits"], ids)
-    abl = token_losses(_run(model, ids, pairs)["logits"], ids)
+    base = interp.token_losses(_run(model, ids)["logits"], ids)
+    abl = interp.token_losses(_run(model, ids, pairs)["logits"], ids)
     out = {"base": float(base.mean()), "ablated": float(abl.mean()),
            "delta": float(abl.mean() - base.mean()), "per_token": abl - base}
     period = interp.find_period(ids)
     if period:
-        # predictions of tokens period..T-1 are made at positions period-1..T-2
-        out["delta_repeat"] = float((abl - base)[period - 1:].mean())
+        # the tokens only copying can predict: the second copy after its first token
+        out["delta_repeat"] = interp.copy_loss(abl, period) - interp.copy_loss(base, period)
     return out
 
 
@@ -105,14 +97,15 @@ def best_head(text: str, model: str, score: str) -> tuple[int, int, float]:
 
 
 def repeat_gain(text: str, model: str = "tinylm") -> dict:
-    """Mean next-token loss on the first pass through the repeated part and on the second: a model
-    that copies from context finds the second pass much cheaper."""
+    """Mean next-token loss on the first copy of the repeated part and on the second (each without
+    its first token, which nothing in context predicts): a model that copies from context finds the
+    second copy much cheaper."""
     g = gallery(text, model)
     p = g["period"]
     if not p:
         raise ValueError("the text does not repeat")
     L = g["loss"]
-    return {"first": float(L[:p - 1].mean()), "second": float(L[p - 1:].mean())}
+    return {"first": float(L[:p - 1].mean()), "second": interp.copy_loss(L, p)}
 
 
 def chance_level(text: str, model: str = "tinylm") -> float:
