@@ -204,3 +204,13 @@ def test_rope_scaling_bands():
     assert "Pairs extrapolated" not in labels(demo.call(mod, {"method": "YaRN", "scale": 8}))
     assert labels(demo.call(mod, {"method": "position interpolation", "scale": 8})) == {
         "Context", "Pairs interpolated"}
+
+
+def test_the_chapters_claims_about_tinylms_table_hold():
+    """The prose computes these numbers live; the sentences around them say what they show."""
+    s = P.tinylm_table_stats()
+    t = P.tinylm_positions()
+    norms = np.linalg.norm(t["trained"], axis=1)
+    assert norms.argmax() == 0 and s["row0_norm"] > 2 * s["init_norm"]      # row 0 marked most
+    assert s["neighbour_cos"] > s["cos_128"] and s["neighbour_cos"] > s["neighbour_cos_init"] + 0.05
+    assert s["token_position_cos"] < 0.3                                      # far from aligned
