@@ -10,6 +10,7 @@ import numpy as np
 
 from fieldguide import position as P
 from fieldguide import tinylm
+from fieldguide.embeddings import unit_rows
 
 TITLE = "Position explorer: sinusoidal, RoPE, learned, ALiBi, none"
 BADGE = "TOY"
@@ -162,7 +163,7 @@ def render(scheme="sinusoidal", p=3, offset=5, d=64, base=10000, train_len=2048,
                 y = np.full(len(ks), np.nan)
                 m = base_p + ks < n_ctx
                 if base_p < n_ctx and m.any():
-                    u = learned / np.linalg.norm(learned, axis=1, keepdims=True)
+                    u = unit_rows(learned)
                     y[m] = u[base_p + ks[m]] @ u[base_p]
             else:
                 y = P.nope_signal(base_p + K + 1, causal)[base_p + ks]
@@ -187,7 +188,7 @@ def render(scheme="sinusoidal", p=3, offset=5, d=64, base=10000, train_len=2048,
     pe = dict(zip((a, b2, a + SHIFT, b2 + SHIFT), P.sinusoidal_rows([a, b2, a + SHIFT, b2 + SHIFT], d, base)))
     row = lambda i: "trained" if i < kept else ("random start" if i < n_ctx else "no row")   # noqa: E731
     if a < n_ctx:
-        u = learned / np.linalg.norm(learned, axis=1, keepdims=True)
+        u = unit_rows(learned)
         lcos = f"cos {u[a] @ u[b2]:.3f}"
         lshift = f"cos {u[a + SHIFT] @ u[b2 + SHIFT]:.3f}" if a + SHIFT < n_ctx else "no row"
     else:

@@ -28,6 +28,8 @@ import math
 
 import numpy as np
 
+from .embeddings import unit_rows
+
 METHODS = ("none", "position interpolation", "NTK-aware", "YaRN")
 
 
@@ -129,19 +131,16 @@ def learned_table(trained: np.ndarray, init: np.ndarray, train_len: int | None =
 
 def row_cosines(table: np.ndarray, k: int = 1) -> np.ndarray:
     """cos(row p, row p + k) for every p: how alike positions k apart look."""
-    t = np.asarray(table, dtype=np.float64)
+    u = unit_rows(table)
     k = int(k)
-    if k < 1 or k >= len(t):
-        raise ValueError(f"offset k must be in 1 .. {len(t) - 1}")
-    u = t / np.maximum(np.linalg.norm(t, axis=1, keepdims=True), 1e-300)
+    if k < 1 or k >= len(u):
+        raise ValueError(f"offset k must be in 1 .. {len(u) - 1}")
     return (u[:-k] * u[k:]).sum(1)
 
 
 def mean_abs_cosine(a: np.ndarray, b: np.ndarray) -> float:
     """Mean |cos| between every row of a and every row of b (near 0: nearly orthogonal directions)."""
-    ua = a / np.linalg.norm(a, axis=1, keepdims=True)
-    ub = b / np.linalg.norm(b, axis=1, keepdims=True)
-    return float(np.abs(ua @ ub.T).mean())
+    return float(np.abs(unit_rows(a) @ unit_rows(b).T).mean())
 
 
 # --- RoPE ------------------------------------------------------------------------------------------
