@@ -78,7 +78,7 @@ def render(preset="Llama-3.1-8B", d_model=4096, layers=32, heads=32, kv_heads=8,
          "note": f"{ffn_mult} × d rounded up to a multiple of 256"},
     ]}
 
-    names = [f"{preset} ({compact(a['total'])})", f"your build ({compact(b['total'])})"]
+    names = [preset, "your build"]
     traces = []
     for part in block.PARTS:
         vals = [r["parts"][part] for r in (a, b)]
@@ -90,12 +90,13 @@ def render(preset="Llama-3.1-8B", d_model=4096, layers=32, heads=32, kv_heads=8,
                        "hovertext": [f"{part}: {v:,} parameters ({s:.1f}%)" for v, s in zip(vals, shares)],
                        "hoverinfo": "text"})
     chart = {"kind": "plotly", "figure": {"data": traces, "layout": {
-        "barmode": "stack", "height": 240, "title": {"text": "Share of the parameters, by part"},
+        "barmode": "stack", "height": 240, "title": {"text": (
+            f"Share of the parameters: {preset} {compact(a['total'])}, your build {compact(b['total'])}")},
         "xaxis": {"title": {"text": "% of all parameters"}, "range": [0, 100]},
         "yaxis": {"autorange": "reversed"}, "margin": {"l": 190},
         "legend": {"orientation": "h", "y": -0.35}}},
         "alt": "Parameter shares. " + " ".join(
-            f"{n}: " + ", ".join(f"{p} {r['parts'][p]:,} ({100 * r['parts'][p] / r['total']:.1f}%)"
+            f"{n} ({r['total']:,} in all): " + ", ".join(f"{p} {r['parts'][p]:,} ({100 * r['parts'][p] / r['total']:.1f}%)"
                                  for p in block.PARTS) + "."
             for n, r in zip(names, (a, b)))}
 
