@@ -200,3 +200,49 @@ def test_the_chapters_claims_about_the_shipped_induction_model():
     assert s["second_effect"] > 1.0
     assert s["previous_token"][second] < 0.3 and s["induction"][second] < 0.3
     assert s["effects"]["zero-ablate"][second] < s["second_effect"] / 2
+
+
+# --- the shipped sparse autoencoder ----------------------------------------------------------------
+
+def test_sae_belongs_to_the_shipped_tinylm_weights():
+    """scripts/train_sae.py must be rerun whenever tinylm's weights change."""
+    info = interp.sae_load()["info"]
+    assert info["tinylm_weights_sha256"] == tinylm.load().weights_sha256()
+    assert info["script"] == "scripts/train_sae.py" and info["model"] == "tinylm"
+
+
+def test_sae_shapes_and_encode_decode():
+    s = interp.sae_load()
+    F, d = s["info"]["n_features"], tinylm.load().cfg.d_model
+    assert F == 8 * d
+    assert s["w_enc"].shape == (F, d) and s["w_dec"].shape == (d, F)
+    np.testing.assert_allclose(np.linalg.norm(s["w_dec"], axis=0), 1.0, atol=2e-3)   # unit decoder columns
+    ids = tinylm.encode("Return the number of items in the list.")
+    x = tinylm.run(ids)["resid"][s["info"]["layer"]]
+    f = interp.sae_encode(x)
+    assert f.shape == (len(ids), F) and (f >= 0).all()
+    np.testing.assert_allclose(interp.sae_features(ids), f, atol=1e-5)
+    # sparse, and the reconstruction is much closer than the mean
+    assert (f > 0).sum(1).mean() < F / 10
+    rec = interp.sae_decode(f)
+    assert ((rec - x) ** 2).sum() < 0.5 * ((x - x.mean(0)) ** 2).sum()
+    # the record's held-out numbers
+    q = s["info"]["held_out"]
+    assert 0.5 < q["fraction_variance_explained"] <= 1 and 0 < q["mean_active_features"] < F / 10
+
+
+def test_top_examples_really_activate_their_feature():
+    """The stored snippets are recomputable: re-encode one and the feature peaks where stored."""
+    f = interp.top_features(12)[0]
+    ex = interp.top_examples(f, 3)
+    assert ex and all(e["peak"] > 0 for e in ex)
+    assert [e["peak"] for e in ex] == sorted((e["peak"] for e in ex), reverse=True)
+    e = ex[0]
+    # a snippet re-encoded in isolation has less context than in its window, so compare the
+    # position of the peak, not its exact value
+    j = int(np.argmax(e["acts"]))
+    live = interp.sae_features(e["ids"][:j + 1])[:, f]
+    assert live[-1] > 0
+    mass = interp.sae_load()["mass"]
+    assert mass[f] == mass.max() and len(set(interp.top_features(12))) == 12
+    assert interp.feature_label(f)

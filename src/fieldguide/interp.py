@@ -398,3 +398,87 @@ def knockout_summary(model="induction", n: int = 30, seed: int = 0) -> dict:
            "second_head": (int(sl), int(sh)), "second_effect": float(effects["patch"][sl, sh])}
     _KNOCKOUT[key] = out
     return out
+
+
+# --- a sparse autoencoder on tinylm's residual stream --------------------------------------------
+#
+# Trained offline by scripts/train_sae.py (its record: data/tinylm/sae.json). The dictionary has
+# 8 x d_model features; each is a direction in the residual stream after block 2, and the file also
+# carries each feature's top-activating snippets from held-out corpus text.
+
+_SAE: dict = {}
+
+
+def sae_load() -> dict:
+    """The shipped SAE: float32 w_enc (F, d), b_enc (F,), w_dec (d, F), b_dec (d,), the input
+    `scale`, per-feature `mass` (summed activation on held-out text) and `fired` (fraction of
+    held-out tokens where it is non-zero), `example_ids` / `example_acts` (F, K, W) snippets
+    (-1 pads), and `info`, the training record."""
+    if not _SAE:
+        import json
+        from pathlib import Path
+        import fieldguide.data
+        folder = Path(fieldguide.data.__file__).parent / "tinylm"
+        with np.load(folder / "sae.npz") as z:
+            d = {k: z[k] for k in z.files}
+        out = {k: d[k].astype(np.float32) for k in ("w_enc", "b_enc", "w_dec", "b_dec", "mass", "fired")}
+        out["scale"] = float(d["scale"])
+        out["example_ids"], out["example_acts"] = d["example_ids"].astype(np.int64), d["example_acts"].astype(np.float32)
+        out["info"] = json.loads((folder / "sae.json").read_text(encoding="utf-8"))
+        _SAE.update(out)
+    return _SAE
+
+
+def sae_encode(x) -> np.ndarray:
+    """Feature activations ReLU(W_enc (x / scale - b_dec) + b_enc) of residual vectors x (..., d)."""
+    s = sae_load()
+    x = np.asarray(x, dtype=np.float32) / s["scale"]
+    return np.maximum((x - s["b_dec"]) @ s["w_enc"].T + s["b_enc"], 0.0)
+
+
+def sae_decode(f) -> np.ndarray:
+    """The reconstruction of the residual stream, in its own units: (W_dec f + b_dec) * scale."""
+    s = sae_load()
+    return (np.asarray(f, dtype=np.float32) @ s["w_dec"].T + s["b_dec"]) * s["scale"]
+
+
+def sae_features(ids) -> np.ndarray:
+    """(T, F) feature activations of tinylm's residual stream after the SAE's block, per token."""
+    from . import tinylm
+    layer = sae_load()["info"]["layer"]
+    return sae_encode(tinylm.run(list(ids))["resid"][layer])
+
+
+def top_features(n: int = 12) -> list[int]:
+    """The n features with the most activation mass on held-out text, largest first."""
+    mass = sae_load()["mass"]
+    return [int(i) for i in np.argsort(-mass, kind="stable")[:n]]
+
+
+def top_examples(f: int, k: int = 5) -> list[dict]:
+    """Feature f's k strongest held-out snippets: {"ids", "acts", "peak"} with padding removed."""
+    s = sae_load()
+    out = []
+    for ids, acts in zip(s["example_ids"][f][:k], s["example_acts"][f][:k]):
+        keep = ids >= 0
+        if not keep.any():
+            continue
+        out.append({"ids": [int(i) for i in ids[keep]], "acts": [float(a) for a in acts[keep]],
+                    "peak": float(acts[keep].max())})
+    return out
+
+
+def feature_label(f: int, n: int = 3) -> str:
+    """An automatic, lossy label: the tokens on which feature f peaks in its top snippets, most
+    frequent first (ties: stronger first)."""
+    from . import tinylm
+    s = sae_load()
+    count: dict[int, list] = {}
+    for ids, acts in zip(s["example_ids"][f], s["example_acts"][f]):
+        if (ids >= 0).any():
+            j = int(np.argmax(np.where(ids >= 0, acts, -np.inf)))
+            c = count.setdefault(int(ids[j]), [0, 0.0])
+            c[0] += 1
+            c[1] += float(acts[j])
+    best = sorted(count, key=lambda t: (-count[t][0], -count[t][1]))[:n]
+    return " / ".join(repr(s_) for s_ in tinylm.token_strings(best)) if best else "(never fires)"
