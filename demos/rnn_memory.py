@@ -60,17 +60,17 @@ def render(distance=6, cell="vanilla", recurrent_scale=0.95, seed=0):
     grad_fig = {"data": [
         {"type": "scatter", "mode": "lines+markers", "x": ks, "y": van, "name": f"vanilla, s = {s:g}",
          "line": {"color": COLOURS["vanilla"], "width": wide["vanilla"]}, "marker": {"size": 4}},
-        {"type": "scatter", "mode": "lines", "x": ks, "y": ceiling, "name": f"linear ceiling s^k",
+        {"type": "scatter", "mode": "lines", "x": ks, "y": ceiling, "name": "ceiling s^k",
          "line": {"color": COLOURS["vanilla"], "dash": "dot", "width": 1}},
         {"type": "scatter", "mode": "lines+markers", "x": ks, "y": gat,
-         "name": "gated: product of forget gates", "line": {"color": COLOURS["lstm"],
+         "name": "gated cell path", "line": {"color": COLOURS["lstm"],
                                                            "width": wide["gated"]},
          "marker": {"size": 4}}],
         "layout": {"margin": {"t": 20, "r": 10}, "height": 320,
                    "xaxis": {"title": {"text": "steps back from the word that needs the subject"}},
                    "yaxis": {"title": {"text": "gradient norm (start = 1)"}, "type": "log",
                              "exponentformat": "e"},
-                   "legend": {"orientation": "h", "y": -0.3}}}
+                   "legend": {"orientation": "h", "y": -0.38}}}
     grad_alt = (f"Log-scale gradient norm against steps back, 0 to {distance}. Vanilla RNN with "
                 f"s = {s:g}: {van[-1]:.2e} at {distance} steps (linear ceiling {ceiling[-1]:.2e}). "
                 f"Gated cell path: {gat[-1]:.2e} at {distance} steps.")
@@ -80,26 +80,25 @@ def render(distance=6, cell="vanilla", recurrent_scale=0.95, seed=0):
     for name, label in (("vanilla", "vanilla RNN"), ("lstm", "LSTM")):
         c = curves["cells"][name]
         acc_data.append({"type": "scatter", "mode": "lines+markers", "x": c["delays"],
-                         "y": c["mean"], "name": f"{label} ({c['hidden']} units, "
-                                                   f"{c['params']:,} weights), mean of seeds",
+                         "y": c["mean"], "name": f"{label} (dots: seeds)",
                          "line": {"color": COLOURS[name], "width": 2.5}, "marker": {"size": 6}})
         xs = [d for d, accs in zip(c["delays"], c["per_seed"]) for _ in accs]
         ys = [a for accs in c["per_seed"] for a in accs]
         acc_data.append({"type": "scatter", "mode": "markers", "x": xs, "y": ys,
-                         "name": f"{label}, one run per seed",
+                         "name": f"{label}, each seed", "showlegend": False,
                          "marker": {"color": COLOURS[name], "size": 5, "opacity": 0.45}})
     delays = curves["cells"]["vanilla"]["delays"]
     acc_data.append({"type": "scatter", "mode": "lines", "x": [delays[0], delays[-1]],
-                     "y": [curves["chance"]] * 2, "name": "chance (guessing)",
+                     "y": [curves["chance"]] * 2, "name": "chance",
                      "line": {"color": "#777", "dash": "dash", "width": 1}})
     acc_data.append({"type": "scatter", "mode": "lines", "x": [distance, distance], "y": [0, 1.05],
-                     "name": f"your distance ({distance})",
+                     "name": f"distance {distance}",
                      "line": {"color": "#111", "dash": "dot", "width": 1}})
     acc_fig = {"data": acc_data, "layout": {
         "margin": {"t": 20, "r": 10}, "height": 320,
         "xaxis": {"title": {"text": "delay: steps between the symbol and the recall marker"}},
         "yaxis": {"title": {"text": "held-out accuracy"}, "range": [0, 1.05]},
-        "legend": {"orientation": "h", "y": -0.3}}}
+        "legend": {"orientation": "h", "y": -0.38}}}
     parts = []
     for name, label in (("vanilla", "vanilla RNN"), ("lstm", "LSTM")):
         c = curves["cells"][name]
@@ -121,10 +120,12 @@ def render(distance=6, cell="vanilla", recurrent_scale=0.95, seed=0):
          "note": "gated" if cell == "vanilla" else f"vanilla, s = {s:g}"},
     ]}
     cfg = curves["config"]
+    sizes = "; ".join(f"{label} {curves['cells'][k]['hidden']} units, {curves['cells'][k]['params']:,} "
+                      "weights" for k, label in (("vanilla", "vanilla RNN"), ("lstm", "LSTM")))
     note = (f"Toy gradients: 32 hidden units, random orthogonal recurrent matrix times s, small random "
             f"inputs (seed {seed}); gated gates are σ(b + noise) with biases around 3. Trained curves: "
             f"{cfg['steps']} Adam steps of {cfg['batch']} sequences per run, {cfg['n_symbols']} "
-            f"symbols, made by {curves['script']} in {curves['cpu_time_s']:.0f} s of CPU on one core.")
+            f"symbols ({sizes}), made by {curves['script']} in {curves['cpu_time_s']:.0f} s of CPU on one core.")
     return [stats,
             {"kind": "plotly", "figure": grad_fig, "alt": grad_alt},
             {"kind": "plotly", "figure": acc_fig, "alt": acc_alt},
