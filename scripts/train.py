@@ -70,7 +70,7 @@ def hardware() -> dict:
 
 
 def round_scores(a: np.ndarray) -> list:
-    return np.round(a, 3).tolist()
+    return np.round(np.asarray(a, dtype=np.float64), 3).tolist()
 
 
 # --- 1. the attention-only induction model ---------------------------------------------------------
