@@ -92,3 +92,22 @@ def test_svg_places_point_labels_as_textposition_says():
     svg = svgplot.figure_svg(fig)
     assert 'text-anchor="end" class="fg-svg-tick">left one<' in svg
     assert 'text-anchor="middle" class="fg-svg-tick">below<' in svg
+
+
+def test_svg_legend_wraps_below_the_chart_and_the_svg_grows():
+    names = [f"a fairly long legend entry number {i}" for i in range(6)]
+    fig = {"data": [{"type": "scatter", "x": [1, 2], "y": [i, i + 1], "name": n} for i, n in enumerate(names)],
+           "layout": {"height": 300, "xaxis": {"title": {"text": "x title"}}}}
+    svg = svgplot.figure_svg(fig)
+    assert all(n in svg for n in names)
+    height = float(svg.split('viewBox="0 0 ')[1].split('"')[0].split()[1])
+    assert height > 300 + 2 * svgplot.LEGEND_ROW        # several rows, all below the plot
+
+
+def test_svg_heatmap_uses_a_list_colorscale_and_averages_huge_grids():
+    fig = {"data": [{"type": "heatmap", "z": [[0, 1]], "zmin": 0, "zmax": 1,
+                     "colorscale": [[0, "#ffffff"], [1, "rgb(214, 39, 40)"]]}]}
+    svg = svgplot.figure_svg(fig)
+    assert 'fill="rgb(214,39,40)"' in svg and 'fill="rgb(255,255,255)"' in svg
+    big = {"data": [{"type": "heatmap", "z": [[(i * j) % 7 for j in range(512)] for i in range(16)]}]}
+    assert 1000 < svgplot.figure_svg(big).count("<rect") <= svgplot.MAX_CELLS + 4     # + the frame

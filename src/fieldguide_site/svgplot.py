@@ -14,6 +14,8 @@ from html import escape
 
 W, H = 720, 400
 PAD_L, PAD_R, PAD_T, PAD_B = 64, 16, 34, 46
+CHAR_W, LEGEND_ROW = 6.5, 16      # legend text width per character (tick font) and row height
+MAX_CELLS = 4096                  # a bigger heatmap is pre-rendered with neighbouring columns averaged
 PALETTE = ["#636efa", "#ef553b", "#00cc96", "#ab63fa", "#ffa15a", "#19d3f3", "#ff6692", "#b6e880"]
 
 
@@ -127,13 +129,20 @@ def figure_svg(fig: dict, label: str = "") -> str:
         py1 = plot_b - yd[1] * (plot_b - plot_t) + (24 if yd[1] < 1 else 0)
         parts.append(_subplot(traces, xs_spec, ys_spec, px0, px1, py0, py1, gi))
     legend = [t.get("name") for t in data if t.get("name") and t.get("showlegend", True) is not False]
+    rows = 0
     if legend and layout.get("showlegend", True) is not False:
-        x = plot_l
-        for i, name in enumerate(legend[:8]):
+        # below the chart, wrapped into rows: the SVG grows instead of drawing over the axis title
+        x, y, rows = plot_l, height + 2, 1
+        for i, name in enumerate(legend[:12]):
+            name = str(name)
+            w = 24 + CHAR_W * len(name)
+            if x + w > width - PAD_R and x > plot_l:
+                x, y, rows = plot_l, y + LEGEND_ROW, rows + 1
             col = _colour(next(t for t in data if t.get("name") == name), i)
-            parts.append(f'<rect x="{x}" y="{height - 14}" width="10" height="10" fill="{col}"/>'
-                         f'<text x="{x + 14}" y="{height - 5}" class="fg-svg-tick">{escape(str(name))}</text>')
-            x += 24 + 7 * len(str(name))
+            parts.append(f'<rect x="{x}" y="{y}" width="10" height="10" fill="{col}"/>'
+                         f'<text x="{x + 14}" y="{y + 9}" class="fg-svg-tick">{escape(name)}</text>')
+            x += w
+    height += rows * LEGEND_ROW + (4 if rows else 0)
     aria = escape(label or title or "chart")
     return (f'<svg class="fg-svg" viewBox="0 0 {width} {height}" role="img" aria-label="{aria}" '
             f'xmlns="http://www.w3.org/2000/svg" preserveAspectRatio="xMidYMid meet">{"".join(parts)}</svg>')
@@ -318,6 +327,40 @@ def _histogram(t):
     return [lo + (i + 0.5) * w for i in range(nb)], counts
 
 
+def _rgb(c: str) -> tuple[int, int, int] | None:
+    c = c.strip().lower()
+    if c.startswith("#") and len(c) in (4, 7):
+        c = c[1:] if len(c) == 7 else "".join(ch * 2 for ch in c[1:])
+        return tuple(int(c[i:i + 2], 16) for i in (0, 2, 4))
+    if c.startswith("rgb"):
+        vals = c[c.index("(") + 1:c.index(")")].split(",")[:3]
+        return tuple(int(float(v)) for v in vals)
+    return None
+
+
+def _scale(t: dict):
+    """value in [0, 1] -> (r, g, b): a colorscale given as [[position, colour], ...], or a blue ramp."""
+    cs = t.get("colorscale")
+    stops = []
+    if isinstance(cs, list):
+        for pos, col in cs:
+            rgb = _rgb(str(col))
+            if rgb is not None:
+                stops.append((float(pos), rgb))
+    if len(stops) < 2:
+        stops = [(0.0, (255, 255, 255)), (1.0, (40, 85, 195))]
+    if t.get("reversescale"):
+        stops = [(1 - p, c) for p, c in reversed(stops)]
+
+    def colour(a):
+        for (p0, c0), (p1, c1) in zip(stops, stops[1:]):
+            if a <= p1 or (p1, c1) == stops[-1]:
+                f = 0.0 if p1 == p0 else min(1.0, max(0.0, (a - p0) / (p1 - p0)))
+                return tuple(int(round(c0[k] + f * (c1[k] - c0[k]))) for k in range(3))
+        return stops[-1][1]
+    return colour
+
+
 def _heatmap(t, xax, yax):
     z = t.get("z") or []
     x = _values(t, "x") or list(range(len(z[0]) if z else 0))
@@ -326,19 +369,22 @@ def _heatmap(t, xax, yax):
     zmin = _num(t.get("zmin")) if t.get("zmin") is not None else min(flat, default=0)
     zmax = _num(t.get("zmax")) if t.get("zmax") is not None else max(flat, default=1)
     span = (zmax - zmin) or 1
+    colour = _scale(t)
+    ncol = len(z[0]) if z else 0
+    group = max(1, math.ceil(len(z) * ncol / MAX_CELLS)) if ncol > 64 else 1
     out = []
     cw = abs(xax.px1 - xax.px0) / max(len(x), 1)
     ch = abs(yax.px0 - yax.px1) / max(len(y), 1)
     for i, row in enumerate(z):
-        for j, v in enumerate(row):
-            v = _num(v)
-            if v is None or i >= len(y) or j >= len(x):
+        if i >= len(y):
+            break
+        for j0 in range(0, min(len(row), len(x)), group):
+            vals = [v for v in map(_num, row[j0:j0 + group]) if v is not None]
+            cx0, cy = xax(x[j0]), yax(y[i])
+            if not vals or cx0 is None or cy is None:
                 continue
-            cx, cy = xax(x[j]), yax(y[i])
-            if cx is None or cy is None:
-                continue
-            a = max(0.0, min(1.0, (v - zmin) / span))
-            r, g, b = int(255 - 215 * a), int(255 - 170 * a), int(255 - 60 * a)
-            out.append(f'<rect x="{cx - cw / 2:.1f}" y="{cy - ch / 2:.1f}" width="{cw:.1f}" height="{ch:.1f}" '
-                       f'fill="rgb({r},{g},{b})"/>')
+            v = sum(vals) / len(vals)
+            r, g, b = colour(max(0.0, min(1.0, (v - zmin) / span)))
+            out.append(f'<rect x="{cx0 - cw / 2:.1f}" y="{cy - ch / 2:.1f}" width="{cw * len(row[j0:j0 + group]):.1f}" '
+                       f'height="{ch:.1f}" fill="rgb({r},{g},{b})"/>')
     return "".join(out)
