@@ -1,5 +1,9 @@
 """Train the sparse autoencoder of the interpretability chapter: `python scripts/train_sae.py`.
 
+    python scripts/train_sae.py            # write src/fieldguide/data/tinylm/sae.{npz,json}
+    python scripts/train_sae.py --check    # retrain into a scratch folder; fail unless the weight
+                                           # digest equals the shipped one (about a minute)
+
 A dictionary of 8 x 128 = 1,024 features on tinylm's residual stream after block 2, trained with
 NumPy alone from a fixed seed on activations of the same corpus tinylm was trained on (the
 docstrings and comments of the Python standard library, `scripts/corpus.py`):
@@ -166,5 +170,20 @@ def main() -> int:
     return 0
 
 
+def check() -> int:
+    """Retrain into a scratch folder and compare the weight digest with the shipped one."""
+    global OUT
+    import tempfile
+    shipped = json.loads((OUT / "sae.json").read_text(encoding="utf-8"))
+    with tempfile.TemporaryDirectory() as tmp:
+        OUT = Path(tmp)
+        main()
+        fresh = json.loads((OUT / "sae.json").read_text(encoding="utf-8"))
+    same = fresh["sae_weights_sha256"] == shipped["sae_weights_sha256"]
+    print(f"[sae] {'same weights as shipped' if same else 'DIFFERENT weights from the shipped ones'}: "
+          f"{fresh['sae_weights_sha256'][:16]} vs {shipped['sae_weights_sha256'][:16]}", flush=True)
+    return 0 if same else 1
+
+
 if __name__ == "__main__":
-    raise SystemExit(main())
+    raise SystemExit(check() if "--check" in sys.argv[1:] else main())
