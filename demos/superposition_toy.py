@@ -73,9 +73,11 @@ def render(n_features=5, hidden=2, sparsity=0.9, importance_decay=0.9, train_ste
             f"{names[i]} ({W[0, i]:.2f}" + (f", {W[1, i]:.2f}" if m >= 2 else "") + ")" for i in range(n))}
 
     gram = geo["gram"]
+    zmax = round(max(float(np.abs(gram).max()), 1e-6), 3)       # symmetric: 0 is white
     heat = {"kind": "plotly", "figure": {"data": [{
         "type": "heatmap", "z": [[round(float(v), 3) for v in row] for row in gram], "x": names, "y": names,
-        "colorscale": "RdBu", "zmid": 0, "reversescale": True, "colorbar": {"title": {"text": "WᵀW"}}}],
+        "colorscale": [[0, "#2166ac"], [0.5, "#f7f7f7"], [1, "#b2182b"]], "zmin": -zmax, "zmax": zmax,
+        "colorbar": {"title": {"text": "WᵀW"}}}],
         "layout": {"title": {"text": "Interference WᵀW (diagonal: ‖W_i‖²; off-diagonal: leakage)"},
                    "height": 360, "yaxis": {"autorange": "reversed"}}},
         "alt": f"{n}x{n} matrix W^T W. Diagonal: " + ", ".join(f"{gram[i, i]:.2f}" for i in range(n))
