@@ -62,12 +62,14 @@ def render(prompt=DEFAULT_PROMPT, layer=2):
     cell = [[_show(s) for s in tinylm.token_strings(top[i, :, 0])] for i in range(L + 1)]
     heat = {"kind": "plotly", "figure": {
         "data": [{"type": "heatmap", "z": [[round(float(p), 3) for p in probs[i, :, 0]] for i in range(L + 1)],
-                  "x": [f"{j}·{w}" for j, w in enumerate(words)], "y": names, "text": cell,
+                  "x": [f"{j}·{w}" for j, w in enumerate(words)], "y": [f"L{i}" for i in range(L + 1)],
+                  "text": cell,
                   "texttemplate": "%{text}", "colorscale": "Blues", "zmin": 0, "zmax": 1,
                   "colorbar": {"title": {"text": "p(top)"}}}],
         "layout": {"title": {"text": "Top-1 prediction read from the residual stream (colour: its probability)"},
                    "height": 330, "xaxis": {"title": {"text": "position (the token just read)"}, "tickangle": -50},
-                   "yaxis": {"autorange": "reversed"}, "margin": {"l": 110, "b": 100},
+                   "yaxis": {"autorange": "reversed", "title": {"text": "read after layer (L0 = embeddings)"}},
+                   "margin": {"b": 100},
                    "shapes": [{"type": "rect", "xref": "paper", "x0": 0, "x1": 1, "yref": "y",
                                "y0": layer - 0.5, "y1": layer + 0.5, "line": {"color": "#d62728", "width": 2}}]}},
         "alt": "Top-1 prediction per layer at the last position: " + "; ".join(
