@@ -65,12 +65,18 @@ test-fast: runtime
 bench: site chromium
 	$(PY) bench/bench_runtime.py
 
-# scripts/train.py pins threads and SIMD kernels itself (the same bits on any x86-64 with AVX2)
+# The training scripts pin threads and SIMD kernels themselves (scripts/kernels.py): the same
+# bits on any x86-64 with AVX2. About 25 minutes on one core in all. The SAE reads tinylm, so
+# it follows train.py.
 train: $(STAMP)
 	$(PY) scripts/train.py
+	$(PY) scripts/train_sae.py
+	$(PY) scripts/train_rnn.py
 
 train-check: $(STAMP)
 	$(PY) scripts/train.py --check
+	$(PY) scripts/train_sae.py --check
+	$(PY) scripts/train_rnn.py --check
 
 clean:
 	rm -rf site docs/assets/runtime .pytest_cache build dist src/*.egg-info

@@ -21,18 +21,15 @@ from __future__ import annotations
 import argparse
 import hashlib
 import json
-import os
 import platform
 import sys
 import time
 from pathlib import Path
 
-# Read when numpy and its OpenBLAS load, so they are set before the import below.
-KERNELS = {"OMP_NUM_THREADS": "1", "OPENBLAS_NUM_THREADS": "1", "OPENBLAS_CORETYPE": "Haswell",
-           "NPY_DISABLE_CPU_FEATURES": "AVX512F,AVX512CD,AVX512_KNL,AVX512_KNM,AVX512_SKX,"
-                                       "AVX512_CLX,AVX512_CNL,AVX512_ICL,AVX512_SPR"}
-for _k, _v in KERNELS.items():
-    os.environ[_k] = _v
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from kernels import pin  # noqa: E402
+
+KERNELS = pin()          # before numpy loads: the same float32 bits on every AVX2 x86-64
 
 import numpy as np  # noqa: E402
 

@@ -2,6 +2,7 @@
 
     python scripts/train_rnn.py                 # writes src/fieldguide/data/rnn_copy.json
     python scripts/train_rnn.py --out /tmp/x.json
+    python scripts/train_rnn.py --check         # retrain into a scratch file, compare with the shipped
 
 Every (cell, delay, seed) run starts from fresh weights drawn from its seed and gets the same
 budget (steps × batch). Accuracy is measured on held-out sequences drawn from a separate seed.
@@ -13,14 +14,15 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import platform
 import sys
 import time
 from pathlib import Path
 
-for _k in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
-    os.environ[_k] = "1"
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from kernels import pin  # noqa: E402
+
+KERNELS = pin()          # before numpy loads: the same float32 bits on every AVX2 x86-64
 
 import numpy as np  # noqa: E402
 
@@ -57,7 +59,12 @@ def n_params(cell: str) -> int:
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--out", type=Path, default=OUT)
+    ap.add_argument("--check", action="store_true",
+                    help="train into a scratch file and fail unless every curve equals the shipped one")
     args = ap.parse_args()
+    if args.check and args.out == OUT:
+        import tempfile
+        args.out = Path(tempfile.mkdtemp(prefix="fieldguide-rnn-")) / "rnn_copy.json"
     t0, c0 = time.time(), time.process_time()
     curves = {}
     for cell in rnn_train.CELLS:
@@ -90,9 +97,14 @@ def main() -> None:
         "cpu_time_s": round(time.process_time() - c0, 1),
         "machine": f"{platform.machine()}, 1 thread, Python {platform.python_version()}, "
                    f"numpy {np.__version__}",
+        "kernels": KERNELS,
     }
     args.out.write_text(json.dumps(out, indent=1) + "\n", encoding="utf-8")
     print(f"wrote {args.out} in {out['wall_time_s']} s ({out['cpu_time_s']} s of CPU)", flush=True)
+    if args.check:
+        same = json.loads(OUT.read_text(encoding="utf-8"))["curves"] == curves
+        print(f"[check] rnn copy curves: {'reproduce' if same else 'DIFFER FROM'} the shipped ones", flush=True)
+        sys.exit(0 if same else 1)
 
 
 if __name__ == "__main__":
