@@ -111,3 +111,23 @@ def test_svg_heatmap_uses_a_list_colorscale_and_averages_huge_grids():
     assert 'fill="rgb(214,39,40)"' in svg and 'fill="rgb(255,255,255)"' in svg
     big = {"data": [{"type": "heatmap", "z": [[(i * j) % 7 for j in range(512)] for i in range(16)]}]}
     assert 1000 < svgplot.figure_svg(big).count("<rect") <= svgplot.MAX_CELLS + 4     # + the frame
+
+
+def test_svg_draws_threshold_lines_and_long_category_labels():
+    fig = {"data": [{"type": "bar", "orientation": "h", "x": [1, 2],
+                     "y": ["a rather long category name", "short"]}],
+           "layout": {"margin": {"l": 250}, "xaxis": {"type": "log"},
+                      "shapes": [{"type": "line", "xref": "x", "x0": 1.5, "x1": 1.5, "yref": "paper",
+                                  "y0": 0, "y1": 1, "line": {"dash": "dot", "color": "#123456"}}]}}
+    svg = svgplot.figure_svg(fig)
+    assert "a rather long category name<" in svg
+    assert 'stroke="#123456"' in svg and "stroke-dasharray" in svg
+
+
+def test_svg_log_bars_keep_their_shortest_bar_visible():
+    fig = {"data": [{"type": "bar", "orientation": "h", "x": [0.005, 0.04, 2.3], "y": ["a", "b", "c"]}],
+           "layout": {"xaxis": {"type": "log"}}}
+    svg = svgplot.figure_svg(fig)
+    import re
+    widths = [float(w) for w in re.findall(r'<rect x="[^"]*" y="[^"]*" width="([0-9.]+)" height="[^"]*" fill=', svg)]
+    assert len(widths) == 3 and min(widths) > 5     # the 0.005 bar is drawn, not a zero-width sliver

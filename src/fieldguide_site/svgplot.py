@@ -117,7 +117,10 @@ def figure_svg(fig: dict, label: str = "") -> str:
         if t.get("visible") is False:
             continue
         groups.setdefault((t.get("xaxis", "x"), t.get("yaxis", "y")), []).append(t)
-    plot_l, plot_r, plot_t, plot_b = PAD_L, width - PAD_R, PAD_T, height - PAD_B
+    margin_l = _num((layout.get("margin") or {}).get("l"))
+    plot_l = max(PAD_L, min(margin_l, width / 2)) if margin_l else PAD_L
+    plot_l, plot_r, plot_t, plot_b = plot_l, width - PAD_R, PAD_T, height - PAD_B
+    axes: dict = {}
     for gi, ((xa, ya), traces) in enumerate(groups.items()):
         xs_spec = layout.get(_axis_key(xa), {}) or {}
         ys_spec = layout.get(_axis_key(ya), {}) or {}
@@ -127,7 +130,8 @@ def figure_svg(fig: dict, label: str = "") -> str:
         px1 = plot_l + xd[1] * (plot_r - plot_l)
         py0 = plot_b - yd[0] * (plot_b - plot_t)
         py1 = plot_b - yd[1] * (plot_b - plot_t) + (24 if yd[1] < 1 else 0)
-        parts.append(_subplot(traces, xs_spec, ys_spec, px0, px1, py0, py1, gi))
+        parts.append(_subplot(traces, xs_spec, ys_spec, px0, px1, py0, py1, gi, axes, (xa, ya)))
+    parts.append(_shapes(layout.get("shapes") or [], axes, (plot_l, plot_r, plot_t, plot_b)))
     legend = [t.get("name") for t in data if t.get("name") and t.get("showlegend", True) is not False]
     rows = 0
     if legend and layout.get("showlegend", True) is not False:
@@ -148,6 +152,37 @@ def figure_svg(fig: dict, label: str = "") -> str:
             f'xmlns="http://www.w3.org/2000/svg" preserveAspectRatio="xMidYMid meet">{"".join(parts)}</svg>')
 
 
+def _shapes(shapes: list, axes: dict, box) -> str:
+    """Straight lines from layout.shapes (thresholds, markers), in axis or paper coordinates."""
+    left, right, top, bottom = box
+    out = []
+    for sh in shapes:
+        if not isinstance(sh, dict) or sh.get("type", "line") != "line":
+            continue
+        xref, yref = str(sh.get("xref", "x")), str(sh.get("yref", "y"))
+        xax, yax = axes.get(xref), axes.get(yref)
+
+        def place(v, ax, lo, hi, paper):
+            v = _num(v)
+            if v is None:
+                return None
+            if paper:
+                return lo + v * (hi - lo)
+            return ax(v) if ax is not None else None
+        x0 = place(sh.get("x0"), xax, left, right, xref == "paper")
+        x1 = place(sh.get("x1"), xax, left, right, xref == "paper")
+        y0 = place(sh.get("y0"), yax, bottom, top, yref == "paper")
+        y1 = place(sh.get("y1"), yax, bottom, top, yref == "paper")
+        if None in (x0, x1, y0, y1):
+            continue
+        line = sh.get("line") or {}
+        col = escape(line["color"]) if isinstance(line.get("color"), str) else "#888888"
+        dash = ' stroke-dasharray="4 3"' if line.get("dash") in ("dash", "dot", "dashdot") else ""
+        out.append(f'<line x1="{x0:.1f}" x2="{x1:.1f}" y1="{y0:.1f}" y2="{y1:.1f}" stroke="{col}" '
+                   f'stroke-width="{_num(line.get("width")) or 1.5:g}"{dash}/>')
+    return "".join(out)
+
+
 def _colour(t: dict, i: int) -> str:
     for src in (t.get("marker") or {}, t.get("line") or {}):
         c = src.get("color")
@@ -156,7 +191,7 @@ def _colour(t: dict, i: int) -> str:
     return PALETTE[i % len(PALETTE)]
 
 
-def _subplot(traces, xs_spec, ys_spec, px0, px1, py0, py1, gi):
+def _subplot(traces, xs_spec, ys_spec, px0, px1, py0, py1, gi, axes=None, names=("x", "y")):
     xs_all, ys_all, xcat, ycat = [], [], None, None
     for t in traces:
         kind = t.get("type", "scatter")
@@ -188,6 +223,12 @@ def _subplot(traces, xs_spec, ys_spec, px0, px1, py0, py1, gi):
         ys_all = [v for v in ys_all if v > 0]
     if xs_spec.get("type") == "log":
         xs_all = [v for v in xs_all if v > 0]
+    # bars on a log value axis cannot grow from zero: start the axis a little below the shortest
+    if any(t.get("type") == "bar" for t in traces):
+        horiz = any(t.get("orientation") == "h" for t in traces if t.get("type") == "bar")
+        spec, vals = (xs_spec, xs_all) if horiz else (ys_spec, ys_all)
+        if spec.get("type") == "log" and vals:
+            vals.append(min(vals) / 3)
     if ys_spec.get("barmode") == "stack":
         pass
     xax = Axis(xs_spec, min(xs_all, default=0), max(xs_all, default=1), xcat, px0, px1)
@@ -196,6 +237,9 @@ def _subplot(traces, xs_spec, ys_spec, px0, px1, py0, py1, gi):
         pad = (hi - lo) * 0.05 or 0.5
         lo, hi = (lo - pad if lo != 0 else lo), hi + pad
     yax = Axis(ys_spec, lo, hi, ycat, py0, py1)
+    if axes is not None:
+        axes[names[0]], axes[names[1]] = xax, yax
+    ylab = max(12, int((px0 - 8) / CHAR_W))          # as many characters as the left margin holds
     out = [f'<g class="fg-svg-sub" data-sub="{gi}">',
            f'<rect x="{px0:.1f}" y="{py1:.1f}" width="{px1 - px0:.1f}" height="{py0 - py1:.1f}" class="fg-svg-bg"/>']
     for v, lab in (xax.ticks() if xs_spec.get("visible", True) is not False else []):
@@ -207,7 +251,7 @@ def _subplot(traces, xs_spec, ys_spec, px0, px1, py0, py1, gi):
         p = yax(v)
         if p is not None:
             out.append(f'<line x1="{px0:.1f}" x2="{px1:.1f}" y1="{p:.1f}" y2="{p:.1f}" class="fg-svg-grid"/>'
-                       f'<text x="{px0 - 4:.1f}" y="{p + 4:.1f}" text-anchor="end" class="fg-svg-tick">{escape(lab[:12])}</text>')
+                       f'<text x="{px0 - 4:.1f}" y="{p + 4:.1f}" text-anchor="end" class="fg-svg-tick">{escape(lab[:ylab])}</text>')
     if xax.title:
         out.append(f'<text x="{(px0 + px1) / 2:.1f}" y="{py0 + 32:.1f}" text-anchor="middle" class="fg-svg-axis">{escape(xax.title)}</text>')
     if yax.title:
