@@ -213,3 +213,73 @@ def human_bytes(nbytes: float, unit: str = "GB", digits: int = 3) -> str:
     if k == 0:
         return f"{x:,.0f} B"
     return f"{x:.{digits}g} {names[k]}"
+
+
+# --- training memory (act-3/training-memory) -----------------------------------------------------
+#
+# Model states per parameter under mixed-precision training (Micikevicius et al. 2017; the ZeRO
+# paper's accounting, Rajbhandari et al. 2020): 2 bytes of 16-bit weights, 2 bytes of 16-bit
+# gradients, and K bytes of optimizer state. For Adam K = 12: an FP32 master copy of the weights
+# (4), the first moment m (4) and the second moment v (4) — 16 bytes per parameter in all.
+# 8-bit Adam (Dettmers et al. 2021, block-wise quantised m and v) keeps the FP32 master copy and
+# stores m and v in one byte each: K = 6 (its per-block scales, one per 2,048 values, are ignored).
+#
+# ZeRO partitions these across the Nd data-parallel GPUs: stage 1 the optimizer state, stage 2 also
+# the gradients, stage 3 (= PyTorch FSDP's full sharding) also the weights.
+#
+# Activations (per GPU: data parallelism gives each GPU its own micro-batch, so they are never
+# split) follow Korthikanti et al. 2022, "Reducing Activation Recomputation in Large Transformer
+# Models": 34·s·b·h bytes per layer with 16-bit activations, a 4h MLP and no stored attention-score
+# matrix (what FlashAttention-style kernels give). With √n checkpointing (Chen et al. 2016) only
+# k = ⌈√L⌉ segment inputs of 2·s·b·h bytes stay, plus one segment of ⌈L/k⌉ layers held in full
+# while it is recomputed. Logits, temporary buffers and fragmentation are not counted.
+
+OPTIMIZER_STATE_BYTES = {"adam": 12, "adam8bit": 6}
+OPTIMIZERS = {"adam": "Adam, mixed precision (16 B/param)", "adam8bit": "8-bit Adam (10 B/param)"}
+ACT_BYTES_PER_LAYER = 34          # × seq × micro_batch × hidden, 16-bit activations
+CHECKPOINT_BYTES = 2              # × seq × micro_batch × hidden: one 16-bit layer input
+ZERO_COMM = {0: 1.0, 1: 1.0, 2: 1.0, 3: 1.5}   # × plain data parallelism's all-reduce volume
+
+
+def activation_bytes(arch, seq, micro_batch=1, checkpointing=False) -> int:
+    """Activation memory kept for the backward pass on one GPU (see the block comment above)."""
+    a = _arch(arch)
+    s, b = _count("sequence length", seq), _count("micro-batch", micro_batch)
+    per_layer = ACT_BYTES_PER_LAYER * s * b * a.hidden_size
+    L = a.num_layers
+    if not checkpointing:
+        return per_layer * L
+    k = math.ceil(math.sqrt(L))
+    return CHECKPOINT_BYTES * s * b * a.hidden_size * k + per_layer * math.ceil(L / k)
+
+
+def training_bytes(arch, stage=0, dp=1, optimizer="adam", checkpointing=False, seq=4096,
+                   micro_batch=1, params=None) -> dict:
+    """Per-GPU training memory under ZeRO stage 0–3 at data-parallel degree `dp`.
+
+    `params` overrides the parameter count of `arch` (whose layers and width still set the
+    activations). Returns bytes for weights, grads, optimizer, model_states (their sum),
+    activations and total, plus `comm` (communication volume relative to plain data parallelism:
+    1× for stages 0–2, 1.5× for stage 3) and `bytes_per_param` of model state per GPU.
+    """
+    a = _arch(arch)
+    st = _count("ZeRO stage", stage)
+    if st > 3:
+        raise ValueError(f"ZeRO stage is 0, 1, 2 or 3, got {stage!r}")
+    n = _count("data-parallel degree", dp)
+    if n < 1:
+        raise ValueError("data-parallel degree must be at least 1")
+    if optimizer not in OPTIMIZER_STATE_BYTES:
+        raise ValueError(f"unknown optimizer {optimizer!r}; choose one of {', '.join(OPTIMIZER_STATE_BYTES)}")
+    psi = a.n_params if params is None else float(params)
+    if not (math.isfinite(psi) and psi > 0):
+        raise ValueError(f"parameter count must be a positive number, got {params!r}")
+    k = OPTIMIZER_STATE_BYTES[optimizer]
+    weights = 2 * psi / (n if st >= 3 else 1)
+    grads = 2 * psi / (n if st >= 2 else 1)
+    opt = k * psi / (n if st >= 1 else 1)
+    acts = activation_bytes(a, seq, micro_batch, checkpointing)
+    states = weights + grads + opt
+    return {"weights": weights, "grads": grads, "optimizer": opt, "model_states": states,
+            "activations": acts, "total": states + acts, "comm": ZERO_COMM[st] if n > 1 else 0.0,
+            "bytes_per_param": states / psi, "params": psi}
