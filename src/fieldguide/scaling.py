@@ -274,3 +274,133 @@ def training_run(name: str) -> dict:
         if r["name"] == name:
             return r
     raise ValueError(f"unknown run {name!r}; known: {', '.join(r['name'] for r in training_runs())}")
+
+
+# --- power laws: fit small runs, extrapolate -------------------------------------------------
+#
+# Kaplan et al. (2020) found test loss falling as a power law in parameters, data and compute.
+# With an irreducible floor E (the text's own entropy) the law is L(x) = a·x^(−b) + E. Only L − E
+# is a straight line on log-log axes: log(L − E) = log a − b·log x. L itself bends towards E.
+
+KAPLAN_EXPONENTS = {
+    "alpha_N": 0.076, "alpha_D": 0.095, "alpha_C": 0.050,
+    "source": "Kaplan et al., Scaling Laws for Neural Language Models, arXiv:2001.08361 (2020), "
+              "Section 1.2 (alpha_C is for the compute-efficient frontier, C_min)",
+}
+
+
+def power_law(x, a, b, E=0.0):
+    """L = a·x^(−b) + E for positive x (a number or an array)."""
+    xs = np.asarray(x, dtype=float)
+    if not (np.all(np.isfinite(xs)) and np.all(xs > 0)):
+        raise ValueError("x must be positive finite numbers")
+    _positive("a", a)
+    _non_negative("E", E)
+    out = a * xs ** (-float(b)) + float(E)
+    return float(out) if out.ndim == 0 else out
+
+
+def exponential_decay(x, x0, L0, rate, E=0.0):
+    """L = E + (L0 − E)·exp(−rate·(x − x0)): an exponential starting at the same point (x0, L0)."""
+    xs = np.asarray(x, dtype=float)
+    out = float(E) + (float(L0) - float(E)) * np.exp(-float(rate) * (xs - float(x0)))
+    return float(out) if out.ndim == 0 else out
+
+
+def _loglog_line(x, y):
+    """Least-squares line through (log x, log y): (slope, intercept, residual sum of squares)."""
+    lx, ly = np.log(x), np.log(y)
+    (slope, icpt), res, *_ = np.polyfit(lx, ly, 1, full=True)
+    rss = float(res[0]) if len(res) else float(np.sum((ly - (slope * lx + icpt)) ** 2))
+    return float(slope), float(icpt), rss
+
+
+def fit_power_law(x, y, E=None, grid=400) -> dict:
+    """Fit y = a·x^(−b) + E: a straight line through (log x, log(y − E)), E by grid search.
+
+    For each candidate E in [0, min(y)) the line is fitted by `numpy.polyfit` on the logs; the E
+    whose line leaves the smallest squared error *in y* wins (then refined on a finer grid).
+    Pass E to fix it (E=0 gives the plain log-log line). Returns a, b, E and the RMS error.
+    """
+    xs, ys = np.asarray(x, dtype=float).ravel(), np.asarray(y, dtype=float).ravel()
+    if xs.size != ys.size:
+        raise ValueError("x and y must have the same length")
+    if xs.size < 3:
+        raise ValueError(f"need at least 3 runs to fit a power law with a floor, got {xs.size}")
+    if not (np.all(np.isfinite(xs)) and np.all(xs > 0) and np.all(np.isfinite(ys)) and np.all(ys > 0)):
+        raise ValueError("x and y must be positive finite numbers")
+    if np.unique(xs).size < 2:
+        raise ValueError("x must take at least two different values")
+
+    lx = np.log(xs)
+    lxc = lx - lx.mean()
+
+    def sse(es):
+        """Squared error in y of the best log-log line for each candidate floor (vectorised polyfit)."""
+        ly = np.log(ys[None, :] - np.asarray(es, dtype=float)[:, None])
+        slope = (ly - ly.mean(axis=1, keepdims=True)) @ lxc / (lxc @ lxc)
+        icpt = ly.mean(axis=1) - slope * lx.mean()
+        pred = np.exp(icpt[:, None] + slope[:, None] * lx[None, :]) + np.asarray(es)[:, None]
+        return np.sum((ys[None, :] - pred) ** 2, axis=1)
+
+    if E is None:
+        hi = float(ys.min())
+        cands = np.linspace(0.0, hi, int(grid), endpoint=False)
+        for _ in range(3):                                   # coarse-to-fine grid search on E
+            k = int(np.argmin(sse(cands)))
+            step = cands[1] - cands[0]
+            cands = np.linspace(max(cands[k] - step, 0.0), min(cands[k] + step, hi * (1 - 1e-9)), 41)
+        e_best = float(cands[int(np.argmin(sse(cands)))])
+    else:
+        e_best = _non_negative("E", E)
+        if e_best >= ys.min():
+            raise ValueError(f"E = {e_best} must be below every loss (smallest {ys.min():.4g})")
+    slope, icpt, _ = _loglog_line(xs, ys - e_best)
+    a, b = float(np.exp(icpt)), float(-slope)
+    pred = a * xs ** (-b) + e_best
+    return {"a": a, "b": b, "E": e_best, "rms": float(np.sqrt(np.mean((ys - pred) ** 2)))}
+
+
+def synthetic_runs(a, b, E, runs=5, noise=0.02, x_min=1e6, x_max=1e8, seed=0) -> dict:
+    """`runs` small training runs on a log-spaced grid of sizes, losses from the true law with
+    multiplicative Gaussian noise of relative size `noise` (seeded)."""
+    n = int(runs)
+    if n < 2:
+        raise ValueError(f"need at least 2 runs, got {runs}")
+    x = np.logspace(np.log10(_positive("smallest size", x_min)),
+                    np.log10(_positive("largest size", x_max)), n)
+    true = power_law(x, a, b, E)
+    rng = np.random.default_rng(int(seed))
+    return {"x": x, "true": true, "loss": true * (1 + _non_negative("noise", noise) * rng.standard_normal(n))}
+
+
+def matched_exponential_rate(x0, x1, a, b, E=0.0) -> float:
+    """Rate of the exponential that starts where the power law does (x0) and meets it again at x1.
+
+    Both curves agree at the two ends of the fitted range; beyond it, the exponential collapses
+    to E while the power law keeps creeping down."""
+    l0, l1 = power_law(x0, a, b, E), power_law(x1, a, b, E)
+    return float(np.log((l0 - E) / (l1 - E)) / (float(x1) - float(x0)))
+
+
+def forecast(a, b, E, runs=5, noise=0.02, target=1e11, x_min=1e6, x_max=1e8, seed=0) -> dict:
+    """The chapter's experiment: synthetic runs from a known law, a fit, and its forecast at `target`.
+
+    Returns the runs, the fit, the true and predicted loss at `target`, the relative error, and what
+    an exponential with the same start (meeting the law again at x_max) would predict there.
+    """
+    t = _positive("target size", target)
+    r = synthetic_runs(a, b, E, runs, noise, x_min, x_max, seed)
+    fit = fit_power_law(r["x"], r["loss"])
+    true_t = power_law(t, a, b, E)
+    pred_t = power_law(t, fit["a"], fit["b"], fit["E"])
+    rate = matched_exponential_rate(x_min, x_max, a, b, E)
+    return {"runs": r, "fit": fit, "true": true_t, "predicted": pred_t, "error": pred_t / true_t - 1,
+            "exp_rate": rate, "exponential": exponential_decay(t, x_min, power_law(x_min, a, b, E), rate, E)}
+
+
+def load_sweep(name: str = "tinylm") -> dict:
+    """The bundled size sweep of tiny models (data/tinylm_sweep.json), written by scripts/train_sweep.py."""
+    if name != "tinylm":
+        raise ValueError(f"unknown sweep {name!r}; the only bundled sweep is 'tinylm'")
+    return data.load("tinylm_sweep")
