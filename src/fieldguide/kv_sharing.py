@@ -71,6 +71,14 @@ def cache_reduction(q_heads, kv_heads) -> int:
     return h // g
 
 
+def gqa_architecture(q_heads, kv_heads, like: str = "Llama-3.1-70B") -> Architecture:
+    """A real preset (layers, head width) with its query and K/V head counts replaced."""
+    h, g = _check_groups(q_heads, kv_heads)
+    a = Architecture.preset(like)
+    return replace(a, num_heads=h, num_kv_heads=g,
+                   hypothetical=a.hypothetical or (h, g) != (a.num_heads, a.num_kv_heads))
+
+
 def mean_pool_heads(x, kv_heads) -> np.ndarray:
     """(H, T, D) per-head keys or values → (kv_heads, T, D): each group's heads averaged."""
     x = np.asarray(x, dtype=np.float64)
@@ -215,17 +223,17 @@ def mla_scores(kv_lora_rank=512, rope_dim=64, n_heads=4, nope_dim=32, d_model=12
 
     c = x @ w_dkv                                  # (T, r): the cached latent
     k_rope = rope(x @ w_kr)                        # (T, dr): the cached shared RoPE key
-    q_nope = np.einsum("td,hde->hte", x, w_qn)     # (h, T, dn)
-    q_rope = rope(np.einsum("td,hde->hte", x, w_qr))
+    q_nope = x @ w_qn                              # (h, T, dn)
+    q_rope = rope(x @ w_qr)
     scale = 1.0 / math.sqrt(dn + dr)
 
-    k_nope = np.einsum("tr,hre->hte", c, w_uk)     # explicit per-head keys, rebuilt from the latent
+    k_nope = c @ w_uk                              # explicit per-head keys, rebuilt from the latent
     explicit = (q_nope @ k_nope.transpose(0, 2, 1) + q_rope @ k_rope.T) * scale
-    q_lat = np.einsum("hte,hre->htr", q_nope, w_uk)  # absorbed query: W_UK folded in
+    q_lat = q_nope @ w_uk.transpose(0, 2, 1)       # absorbed query: W_UK folded in
     absorbed = (q_lat @ c.T + q_rope @ k_rope.T) * scale
 
     naive_explicit = (rope(q_nope) @ rope(k_nope).transpose(0, 2, 1) + q_rope @ k_rope.T) * scale
-    naive_absorbed = (np.einsum("hte,hre->htr", rope(q_nope), w_uk) @ c.T + q_rope @ k_rope.T) * scale
+    naive_absorbed = (rope(q_nope) @ w_uk.transpose(0, 2, 1) @ c.T + q_rope @ k_rope.T) * scale
     naive_diff = float(np.abs(naive_explicit - naive_absorbed).max()) if T > 1 else 0.0
     return {"explicit": explicit, "absorbed": absorbed,
             "max_abs_diff": float(np.abs(explicit - absorbed).max()),
