@@ -15,26 +15,6 @@ BADGE = "TINY-REAL"          # tinylm by default; "random" is a labelled toy bas
 ASSETS = []
 HEAD_DIM_RANDOM = 16
 SHAPE_MODEL = "Llama-3.1-70B"         # layers and head width used for the bytes-per-token readout
-TEXT = (
-    "class Queue:\n"
-    "    \"\"\"A first-in, first-out queue of items.\n\n"
-    "    Items are added at the back with put() and removed from the front with get(). If the\n"
-    "    queue is empty, get() blocks until an item is available, unless block is false, in which\n"
-    "    case it raises Empty at once. The optional timeout gives the number of seconds to wait.\n"
-    "    \"\"\"\n\n"
-    "    def put(self, item, block=True, timeout=None):\n"
-    "        \"\"\"Put an item into the queue.\n\n"
-    "        If the queue is full and block is true, wait until a free slot is available. If\n"
-    "        timeout is a positive number, wait at most that many seconds and raise Full if no\n"
-    "        slot became free in that time. Otherwise put the item if a slot is free at once.\n"
-    "        \"\"\"\n\n"
-    "    def get(self, block=True, timeout=None):\n"
-    "        \"\"\"Remove and return an item from the queue.\n\n"
-    "        Return the oldest item. If the queue is empty and block is false, raise Empty.\n"
-    "        The count of unfinished tasks goes down when task_done() is called for each item.\n"
-    "        \"\"\"\n"
-)
-
 CONTROLS = [
     {"name": "q_heads", "kind": "select", "label": "Query heads",
      "options": [8, 16, 32, 64, 128], "default": 64},
@@ -121,10 +101,7 @@ def render(q_heads=64, kv_heads=8, inputs="tinylm", seq_len=32, seed=0):
                        "recovers most of the gap with a short uptraining run after pooling."})
         return blocks
 
-    ids = tinylm.encode(TEXT)
-    span = len(ids) - T + 1
-    start = seed % span
-    window = ids[start:start + T]
+    window, start = kv_sharing.sample_window(T, seed)
     layers = kv_sharing.tinylm_qkv(window)
     n = layers[0]["q"].shape[0]
     g_tiny = max(1, n // reduction)

@@ -161,3 +161,13 @@ def test_rope_on_the_latent_keys_breaks_absorption():
     assert K.mla_scores(512, 64, seq_len=1)["naive_rope_diff"] == 0.0   # one position, no rotation
     with pytest.raises(ValueError):
         K.mla_scores(512, 63)
+
+
+def test_sample_window_and_pooling_summary():
+    ids, start = K.sample_window(128, 9999)
+    assert len(ids) == 128 and start > 0
+    assert K.sample_window(32, 0) == (tinylm.encode(K.SAMPLE_TEXT)[:32], 0)
+    with pytest.raises(ValueError):
+        K.sample_window(10_000)
+    assert K.tinylm_pooling_error(4) == 0.0
+    assert 0 < K.tinylm_pooling_error(2) < K.tinylm_pooling_error(1)

@@ -33,6 +33,28 @@ from .tinylm import layers as _L
 # width 128 (Llama 3's shape) and an MHA layer with 128 heads of width 128 (DeepSeek-V3's head count).
 BASELINES = {"GQA-8": (8, 128), "MHA-128": (128, 128)}
 
+# A docstring in the style of tinylm's training corpus (written for this book), long enough for
+# windows of up to 128 of tinylm's tokens.
+SAMPLE_TEXT = (
+    "class Queue:\n"
+    "    \"\"\"A first-in, first-out queue of items.\n\n"
+    "    Items are added at the back with put() and removed from the front with get(). If the\n"
+    "    queue is empty, get() blocks until an item is available, unless block is false, in which\n"
+    "    case it raises Empty at once. The optional timeout gives the number of seconds to wait.\n"
+    "    \"\"\"\n\n"
+    "    def put(self, item, block=True, timeout=None):\n"
+    "        \"\"\"Put an item into the queue.\n\n"
+    "        If the queue is full and block is true, wait until a free slot is available. If\n"
+    "        timeout is a positive number, wait at most that many seconds and raise Full if no\n"
+    "        slot became free in that time. Otherwise put the item if a slot is free at once.\n"
+    "        \"\"\"\n\n"
+    "    def get(self, block=True, timeout=None):\n"
+    "        \"\"\"Remove and return an item from the queue.\n\n"
+    "        Return the oldest item. If the queue is empty and block is false, raise Empty.\n"
+    "        The count of unfinished tasks goes down when task_done() is called for each item.\n"
+    "        \"\"\"\n"
+)
+
 
 # --- argument checks -------------------------------------------------------------------------------
 
@@ -172,6 +194,26 @@ def tinylm_qkv(ids, model: str = "tinylm") -> list[dict]:
         layers.append({"q": q, "k": k, "v": v, "w_o": p[f"h{i}.attn.w_o"].astype(np.float64),
                        "b_o": p[f"h{i}.attn.b_o"].astype(np.float64), "attn_out": out["attn_out"][i]})
     return layers
+
+
+def sample_window(seq_len, seed=0) -> tuple[list[int], int]:
+    """`seq_len` consecutive tinylm tokens of SAMPLE_TEXT, starting at seed mod the number of
+    possible starts. Returns (ids, start)."""
+    from . import tinylm
+
+    ids = tinylm.encode(SAMPLE_TEXT)
+    t = _whole("seq_len", seq_len)
+    if t > len(ids):
+        raise ValueError(f"seq_len can be at most {len(ids)} tokens of the sample text, got {t}")
+    start = _whole("seed", seed, minimum=0) % (len(ids) - t + 1)
+    return ids[start:start + t], start
+
+
+def tinylm_pooling_error(kv_heads, seq_len=32, seed=0) -> float:
+    """Mean over tinylm's layers of the relative output error after mean-pooling to kv_heads K/V
+    heads per layer, on a window of SAMPLE_TEXT (the numbers the chapter quotes)."""
+    rows = tinylm_gqa_errors(tinylm_qkv(sample_window(seq_len, seed)[0]), kv_heads)
+    return sum(r["rel_error"] for r in rows) / len(rows)
 
 
 def tinylm_gqa_errors(layers, kv_heads) -> list[dict]:
