@@ -178,3 +178,10 @@ def test_fusion_bytes():
     assert s["unfused_launches"] == 4 and s["fused_bytes"] < s["unfused_bytes"]
     with pytest.raises(ValueError):
         k.fusion_bytes("attention", h, T)
+
+
+def test_tiler_error_helper_matches_the_vectors():
+    assert k.tiler_error() < 5e-15
+    assert 1e-4 < k.tiler_error(dtype="float16") < 1e-2
+    assert k.tiler_error(variant="missing-rescale") > 0.5
+    assert k.tiler_error(dtype="float16", against="exact") < 1e-2

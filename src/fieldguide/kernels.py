@@ -283,3 +283,14 @@ def fusion_bytes(chain: str, hidden: int, tokens: int, dtype_bytes: int = 2) -> 
         raise ValueError(f"unknown chain {chain!r}; choose one of {', '.join(CHAINS)}")
     return {"unfused_bytes": unfused * b, "fused_bytes": fused * b, "unfused_launches": launches,
             "fused_launches": 1, "steps": steps}
+
+
+def tiler_error(N: int = 64, d: int = 16, Br: int = 16, Bc: int = 16, dtype: str = "float64",
+                variant: str = "correct", seed: int = 0, causal: bool = False, against: str = "same") -> float:
+    """Max |O_tiled − O_naive| for unit-normal Q, K, V drawn with `seed`. `against="same"` runs the
+    naive algorithm in the same dtype; `"exact"` compares with naive attention in float64."""
+    rng = np.random.default_rng(seed)
+    Q, K, V = (rng.standard_normal((N, d)).astype(dtype) for _ in range(3))
+    ref = naive_attention(Q, K, V, causal) if against == "same" else \
+        naive_attention(*(x.astype(np.float64) for x in (Q, K, V)), causal)
+    return max_abs_error(flash_forward(Q, K, V, Br, Bc, variant, causal=causal)["O"], ref)
