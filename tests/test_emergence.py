@@ -106,3 +106,24 @@ def test_squeeze_rejects_too_short_text():
         emergence.squeeze("a")
     with pytest.raises(ValueError, match="longer"):
         emergence.squeeze("Return the value.", ks=[50])
+
+
+def test_sharpest_drop_finds_the_cliff():
+    d = emergence.sharpest_drop([0, 1, 2, 3, 4], [5.0, 4.9, 2.0, 1.9, 1.0])
+    assert (d["from_step"], d["to_step"]) == (1, 2)
+    assert d["drop"] == pytest.approx(2.9) and d["share"] == pytest.approx(0.725)
+    assert d["span_share"] == pytest.approx(0.25)
+    with pytest.raises(ValueError):
+        emergence.sharpest_drop([0, 1], [1.0, 2.0])
+
+
+def test_the_induction_model_has_a_real_jump_in_its_loss():
+    from fieldguide import tinylm
+    d = emergence.induction_jump()
+    curve = tinylm.manifest()["models"]["induction"]["loss_curve"]
+    i = curve["step"].index(d["from_step"])
+    assert curve["val_loss"][i] == d["from_loss"]
+    # most of the whole fall happens between two logs, a small slice of training
+    assert d["share"] > 0.5 and d["span_share"] < 0.1
+    # and the induction score rises across the same interval
+    assert curve["induction_max"][i + 1] - curve["induction_max"][i] > 0.3

@@ -12,6 +12,7 @@ top-1 accuracy against exact match of k-token windows.
 from __future__ import annotations
 
 import math
+from functools import lru_cache
 
 import numpy as np
 
@@ -114,6 +115,30 @@ def mirage_curves(k=10, steepness=1.0, n=201, scale_range=SCALE_RANGE) -> dict:
     return out
 
 
+def sharpest_drop(steps, losses) -> dict:
+    """The biggest fall between two consecutive logged points of a loss curve, and its share of
+    the whole fall from the first point to the last. A share near 1 over a short stretch is a jump
+    that no change of metric removes: loss is already the smoothest metric there is."""
+    steps, losses = np.asarray(steps, dtype=np.float64), np.asarray(losses, dtype=np.float64)
+    if steps.shape != losses.shape or steps.size < 2:
+        raise ValueError("need matching steps and losses, at least two points")
+    total = losses[0] - losses[-1]
+    if not total > 0:
+        raise ValueError("the loss does not fall over this curve")
+    i = int(np.argmax(losses[:-1] - losses[1:]))
+    drop = float(losses[i] - losses[i + 1])
+    return {"from_step": int(steps[i]), "to_step": int(steps[i + 1]), "from_loss": float(losses[i]),
+            "to_loss": float(losses[i + 1]), "drop": drop, "share": drop / float(total),
+            "span_share": float((steps[i + 1] - steps[i]) / (steps[-1] - steps[0]))}
+
+
+def induction_jump(model: str = "induction") -> dict:
+    """sharpest_drop of a shipped model's logged validation loss (see the tinylm manifest)."""
+    from . import tinylm
+    curve = tinylm.manifest()["models"][model]["loss_curve"]
+    return sharpest_drop(curve["step"], curve["val_loss"])
+
+
 # ---------------------------------------------------------------- the same squeeze on tinylm
 
 # A short passage in the style of tinylm's training text (standard-library docstrings), written
@@ -145,6 +170,11 @@ def squeeze(text: str = PASSAGE, ks=range(1, 11), model: str = "tinylm") -> dict
     decoding from that point would reproduce exactly), `independent` the p**k prediction
     token_acc**k, `token_prob` the mean probability of each true token and `answer_prob` the mean
     probability of the whole k-token window (the chance that sampling at temperature 1 writes it)."""
+    return _squeeze(str(text), tuple(_k(k) for k in ks), model)
+
+
+@lru_cache(maxsize=8)
+def _squeeze(text: str, ks: tuple, model: str) -> dict:
     from . import tinylm
     ids = tinylm.encode(text)[: tinylm.load(model).cfg.n_ctx]
     if len(ids) < 2:
@@ -156,7 +186,6 @@ def squeeze(text: str = PASSAGE, ks=range(1, 11), model: str = "tinylm") -> dict
     top1 = (logits.argmax(1) == target).astype(np.float64)
     rows = []
     for k in ks:
-        k = _k(k)
         if k > len(target):
             raise ValueError(f"k = {k} is longer than the passage's {len(target)} predicted tokens")
         win = np.lib.stride_tricks.sliding_window_view
