@@ -22,7 +22,7 @@ CONTROLS = [
     {"name": "rope_dim", "kind": "range", "label": "Decoupled RoPE key width (qk_rope_head_dim)",
      "min": 0, "max": 128, "step": 2, "default": 64},
     {"name": "layers", "kind": "range", "label": "Layers", "min": 1, "max": 128, "step": 1, "default": 61},
-    {"name": "context", "kind": "range", "label": "Context (tokens)", "min": 1024, "max": 131072,
+    {"name": "context", "kind": "range", "label": "Context", "min": 1024, "max": 131072,
      "default": 131072, "scale": "log", "unit": "tokens"},
     {"name": "dtype", "kind": "select", "label": "Cache format",
      "options": [["bf16", "BF16 (2 bytes)"], ["fp8", "FP8 (1 byte)"]], "default": "bf16"},
