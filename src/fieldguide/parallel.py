@@ -329,7 +329,8 @@ def plan(arch, gpu: str, gpus_per_node: int = 8, precision: str = "bf16", moe: b
     as few pipeline stages as fit; with `moe` the experts are spread over the node by expert
     parallelism (EP) instead of being cut by TP. Only the weights are counted: gradients, optimizer
     state and activations need more, which data parallel sharding (ZeRO/FSDP) and more stages
-    provide. Capacity is what the driver reports (`memory.gpu_capacity_bytes`)."""
+    provide. Capacity is what the driver reports (`memory.gpu_capacity_bytes`). "tried" lists
+    every layout considered, in order, with its weights per GPU; the last is the answer."""
     a = arch if isinstance(arch, Architecture) else Architecture.preset(arch)
     if precision not in ("bf16", "fp8"):
         raise ValueError(f"precision must be bf16 or fp8, got {precision!r}")
@@ -356,24 +357,33 @@ def plan(arch, gpu: str, gpus_per_node: int = 8, precision: str = "bf16", moe: b
         return worst
 
     tps = [t for t in _pow2_upto(g) if a.num_heads % t == 0]
+    tried = [{"tp": 1, "pp": 1, "ep": 1, "per_gpu": float(total)}]
+    tp = pp = ep = 1
     if total <= cap:
-        tp, pp, ep = 1, 1, 1
         rule = "fits on one GPU: data parallel only"
     else:
         ep = max(t for t in _pow2_upto(min(g, E)) if E % t == 0) if use_ep else 1
-        tp = next((t for t in tps if per_gpu(t, 1, ep) <= cap), None)
-        pp = 1
-        if tp is not None:
+        found = False
+        for t in tps[1:] if ep == 1 else tps:
+            tried.append({"tp": t, "pp": 1, "ep": ep, "per_gpu": per_gpu(t, 1, ep)})
+            if tried[-1]["per_gpu"] <= cap:
+                tp, found = t, True
+                break
+        if found:
             rule = "fits on one node: tensor parallel inside it, data parallel across nodes"
         else:
             tp = tps[-1]
-            pp = next((q for q in range(2, a.num_layers + 1) if per_gpu(tp, q, ep) <= cap), None)
-            if pp is None:
+            for q in range(2, a.num_layers + 1):
+                tried.append({"tp": tp, "pp": q, "ep": ep, "per_gpu": per_gpu(tp, q, ep)})
+                if tried[-1]["per_gpu"] <= cap:
+                    pp, found = q, True
+                    break
+            if not found:
                 raise ValueError(f"{a.name} does not fit even with one layer per pipeline stage")
             rule = "bigger than a node: TP inside each node, pipeline stages across nodes, then DP"
         if use_ep:
             rule += "; experts spread by expert parallelism"
-    weights_gpu = per_gpu(tp, pp, ep) if (tp, pp, ep) != (1, 1, 1) else float(total)
+    weights_gpu = tried[-1]["per_gpu"]
     gpus = tp * pp
     return {"arch": a, "gpu": gpu, "gpus_per_node": g, "precision": precision, "tp": tp, "pp": pp,
             "ep": ep, "gpus": gpus, "nodes": math.ceil(gpus / g), "rule": rule,
@@ -381,4 +391,4 @@ def plan(arch, gpu: str, gpus_per_node: int = 8, precision: str = "bf16", moe: b
             "node_capacity": cap * g, "free_per_gpu": cap - weights_gpu,
             "train_state_total": a.n_params * TRAIN_BYTES_PER_PARAM,
             "min_gpus_full_shard": math.ceil(a.n_params * TRAIN_BYTES_PER_PARAM / cap),
-            "moe": use_ep}
+            "moe": use_ep, "tried": tried}
