@@ -141,3 +141,18 @@ def test_planner_rules():
         16 * 405_853_388_800 / (81559 * 2 ** 20))
     with pytest.raises(ValueError):
         P.plan("Llama-3.1-405B", "H100 SXM", 8, "int4")
+
+
+def test_four_ways_claims_in_the_chapter():
+    """The chapter's reading of the four_ways_to_split defaults (70B-class, 16 GPUs)."""
+    a = P.toy_arch(70e9, 80)
+    lay = {m: P.layout(m, 16, a) for m in ("DP", "PP", "TP", "FSDP")}
+    sent = {m: sum(c["bytes_per_gpu"] for c in v["collectives"]) for m, v in lay.items()}
+    assert min(sent, key=sent.get) == "PP"                       # PP sends the fewest bytes
+    assert lay["DP"]["max_state_bytes"] > 1e12                   # "terabytes" per GPU
+    assert lay["FSDP"]["max_state_bytes"] < 80e9                 # FSDP fits an 80 GB GPU
+    tp8 = P.layout("TP", 8, a)
+    assert tp8["comm_seconds"] < lay["TP"]["comm_seconds"] / 5   # TP off NVLink is far slower
+    assert lay["TP"]["comm_seconds"] > lay["TP"]["compute_seconds"]
+    pp = P.layout("PP", 32, P.toy_arch(70e9, 8))                 # more GPUs than layers
+    assert sum(1 for g in pp["gpus"] if g["params"] == 0) == 24 and pp["notes"]
