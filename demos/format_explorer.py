@@ -52,29 +52,28 @@ def _bits_block(enc, fmt_label):
                         f"{enc['kind']})")}
 
 
-def _range_figure(grad, scale):
-    names, lo_sub, lo_norm, hi = [], [], [], []
-    for key, f in numerics.FORMATS.items():
+def _range_figure(grad, scale, fmt_label):
+    """Each format's representable magnitudes as two thick segments on a log10 axis."""
+    log, traces = math.log10, []
+    for i, (key, f) in enumerate(numerics.FORMATS.items()):
         info = numerics.format_info(key)
-        names.append(f.label)
-        lo_sub.append(info["min_subnormal"])
-        lo_norm.append(info["min_normal"])
-        hi.append(info["max"])
-    log = math.log10
-    sub = {"type": "bar", "orientation": "h", "name": "subnormal range", "y": names,
-           "base": [log(a) for a in lo_sub], "x": [log(b) - log(a) for a, b in zip(lo_sub, lo_norm)],
-           "marker": {"color": "#f4a261"}}
-    norm = {"type": "bar", "orientation": "h", "name": "normal range", "y": names,
-            "base": [log(a) for a in lo_norm], "x": [log(b) - log(a) for a, b in zip(lo_norm, hi)],
-            "marker": {"color": "#2a9d8f"}}
-    xs = [log(grad), log(grad * scale)]
-    marks = {"type": "scatter", "mode": "markers+text", "name": "gradient", "x": xs, "y": [names[2], names[2]],
-             "text": ["gradient", f"× {scale:,}"] if scale != 1 else ["gradient", ""],
-             "textposition": "top center", "marker": {"size": 12, "color": ["#e76f51", "#264653"]}}
-    layout = {"barmode": "overlay", "height": 300, "margin": {"t": 20, "l": 90},
+        for name, lo, hi, colour in (("subnormal range", info["min_subnormal"], info["min_normal"], "#f4a261"),
+                                     ("normal range", info["min_normal"], info["max"], "#2a9d8f")):
+            traces.append({"type": "scatter", "mode": "lines", "name": name, "legendgroup": name,
+                           "showlegend": i == 0, "x": [log(lo), log(hi)], "y": [f.label, f.label],
+                           "line": {"color": colour, "width": 10}})
+    traces.append({"type": "scatter", "mode": "markers+text", "name": "gradient", "x": [log(grad)],
+                   "y": [fmt_label], "text": ["gradient"], "textposition": "top center",
+                   "marker": {"size": 12, "color": "#e76f51"}})
+    if scale != 1:
+        traces.append({"type": "scatter", "mode": "markers+text", "name": f"gradient × {scale:,}",
+                       "x": [log(grad * scale)], "y": [fmt_label], "text": [f"× {scale:,}"],
+                       "textposition": "bottom center", "marker": {"size": 12, "color": "#264653"}})
+    layout = {"height": 300, "margin": {"t": 20, "l": 90},
               "xaxis": {"title": {"text": "log10 of magnitude"}, "range": [-46, 40]},
+              "yaxis": {"autorange": "reversed"},
               "legend": {"orientation": "h", "y": -0.3}}
-    return {"data": [sub, norm, marks], "layout": layout}
+    return {"data": traces, "layout": layout}
 
 
 def render(value=0.1, format="fp16", grad_magnitude=1e-6, loss_scale=1, implicit_bit=True):
@@ -121,10 +120,10 @@ def render(value=0.1, format="fp16", grad_magnitude=1e-6, loss_scale=1, implicit
     blocks.append({"kind": "table", "columns": ["Gradient", "Before storing", f"Stored in {fmt.label}",
                                                 "After ÷ scale", "What happened"],
                    "rows": grows, "caption": f"A gradient of {g:.3g} stored in {fmt.label}."})
-    blocks.append({"kind": "plotly", "figure": _range_figure(g, scale), "alt": (
+    blocks.append({"kind": "plotly", "figure": _range_figure(g, scale, fmt.label), "alt": (
         "Representable magnitudes, log10 scale: " + "; ".join(
             f"{f.label} subnormals from {numerics.format_info(k)['min_subnormal']:.3g}, normals "
             f"{numerics.format_info(k)['min_normal']:.3g} to {numerics.format_info(k)['max']:.4g}"
             for k, f in numerics.FORMATS.items())
-        + f". Gradient {g:.3g}, scaled {g * scale:.3g}.")})
+        + f". Gradient {g:.3g}, scaled {g * scale:.3g}, marked on the {fmt.label} row.")})
     return blocks

@@ -44,9 +44,11 @@ def _figure(results, stage, capacity):
     xs = [f"stage {s}" + (" ◀" if s == stage else "") for s in range(4)]
     traces = [{"type": "bar", "name": label, "x": xs, "y": [r[key] / 1e9 for r in results],
                "marker": {"color": colour}, "hovertemplate": f"{label}: %{{y:.4g}} GB<extra></extra>"}
-              for key, label, colour in PARTS]
+              for key, label, colour in PARTS + [("total", "total per GPU", "#333333")]]
     cap = capacity / 1e9
-    layout = {"barmode": "stack", "height": 360, "margin": {"t": 30},
+    # grouped, not stacked: the static pre-render draws bar groups side by side, so a total bar
+    # (compared with the dotted GPU line) reads the same before and after Python loads
+    layout = {"barmode": "group", "height": 360, "margin": {"t": 30},
               "yaxis": {"title": {"text": "GB per GPU"}},
               "shapes": [{"type": "line", "xref": "paper", "x0": 0, "x1": 1, "y0": cap, "y1": cap,
                           "line": {"color": "#222222", "width": 2, "dash": "dot"}}],
@@ -82,7 +84,7 @@ def render(params=7.5e9, dp=64, stage=0, optimizer="adam", checkpointing=False, 
         {"label": "Communication", "value": comm},
     ]}]
     blocks.append({"kind": "plotly", "figure": _figure(results, stage, capacity), "alt": (
-        f"Stacked bars of GB per GPU for ZeRO stages 0 to 3 at {params:.3g} parameters on {dp} GPUs: " + "; ".join(
+        f"Bars of GB per GPU for ZeRO stages 0 to 3 at {params:.3g} parameters on {dp} GPUs: " + "; ".join(
             f"stage {s}: weights {x['weights'] / 1e9:.4g}, gradients {x['grads'] / 1e9:.4g}, optimizer "
             f"{x['optimizer'] / 1e9:.4g}, activations {x['activations'] / 1e9:.4g}, total {x['total'] / 1e9:.4g}"
             for s, x in enumerate(results)) + f". {gpu} memory {capacity / 1e9:.1f} GB.")})
