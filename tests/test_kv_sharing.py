@@ -171,3 +171,11 @@ def test_sample_window_and_pooling_summary():
         K.sample_window(10_000)
     assert K.tinylm_pooling_error(4) == 0.0
     assert 0 < K.tinylm_pooling_error(2) < K.tinylm_pooling_error(1)
+
+
+def test_random_heads_are_the_worse_case_the_chapter_says():
+    """The chapter calls independent random heads the worst case for pooling: tinylm's trained
+    heads lose less of their output at the same sharing ratio (4 heads of 32, as tinylm has)."""
+    q, k, v = K.random_qkv(4, 32, 32, seed=0)
+    for g in (2, 1):
+        assert K.gqa_from_mha(q, k, v, g)["rel_error"] > K.tinylm_pooling_error(g)
