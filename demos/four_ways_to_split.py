@@ -5,7 +5,7 @@ GPUs — the per-layer all-reduces now cross the InfiniBand link between two ser
 where they stay on NVLink. Pipeline parallel sends the least; its cost is the idle bubble (next demo).
 """
 
-from fieldguide import parallel
+from fieldguide import memory, parallel
 
 TITLE = "Four ways to split a training run (and a fifth for experts)"
 BADGE = "TOY"
@@ -20,10 +20,6 @@ CONTROLS = [
     {"name": "layers", "kind": "range", "label": "Layers", "min": 8, "max": 128, "step": 1, "default": 80},
 ]
 HBM = 80e9      # an 80 GB GPU, the label on an H100 or A100 80GB
-
-
-def _b(x):
-    return f"{x / 1e12:.3g} TB" if x >= 1e12 else f"{x / 1e9:.3g} GB" if x >= 1e9 else f"{x / 1e6:.3g} MB"
 
 
 def _t(s):
@@ -52,9 +48,9 @@ def render(mode="DP", gpus=16, params=70e9, layers=80):
         {"label": "Model", "value": f"{arch.n_params / 1e9:.3g} B params",
          "note": f"{arch.num_layers} layers, width {arch.hidden_size:,}"
                  + (f", {arch.num_experts} experts (top-{arch.experts_per_token})" if arch.is_moe else "")},
-        {"label": "Training state per GPU (worst)", "value": _b(worst),
+        {"label": "Training state per GPU (worst)", "value": memory.human_bytes(worst),
          "note": ("fits" if worst <= HBM else f"{worst / HBM:.3g}× an 80 GB GPU") + "; 16 B/param, no activations"},
-        {"label": "Sent per GPU per step", "value": _b(sent),
+        {"label": "Sent per GPU per step", "value": memory.human_bytes(sent),
          "note": f"{lay['tokens']:,} tokens per step"},
         {"label": "Time on the links", "value": _t(lay["comm_seconds"]),
          "note": f"vs {_t(lay['compute_seconds'])} of maths at peak BF16"},
@@ -65,7 +61,7 @@ def render(mode="DP", gpus=16, params=70e9, layers=80):
     for g in lay["gpus"]:
         r, c = g["node"], g["gpu"] % parallel.NODE_GPUS
         z[r][c] = g["group"]
-        txt[r][c] = f"GPU {g['gpu']}: {g['holds']} — {_b(g['state_bytes'])}"
+        txt[r][c] = f"GPU {g['gpu']}: {g['holds']} — {memory.human_bytes(g['state_bytes'])}"
     groups = [g["group"] for g in lay["gpus"]]
     fig = {"data": [{"type": "heatmap", "z": z, "text": txt, "hoverinfo": "text",
                      "x": [f"GPU {i}" for i in range(parallel.NODE_GPUS)],
@@ -84,10 +80,10 @@ def render(mode="DP", gpus=16, params=70e9, layers=80):
            ("Every GPU holds the same thing: " + lay["gpus"][0]["holds"] if len(distinct) == 1 else
             "; ".join(f"GPU {g['gpu']} holds {g['holds']}" for g in lay["gpus"][:8]) +
             ("; and so on" if n > 8 else "")) +
-           f". Worst training state per GPU {_b(worst)}.")
+           f". Worst training state per GPU {memory.human_bytes(worst)}.")
     table = {"kind": "table", "columns": ["collective", "group", "times per step", "sent per GPU",
                                           "link (per direction)", "time"],
-             "rows": [[c["name"], c["group"], c["count"], _b(c["bytes_per_gpu"]), c["link"], _t(c["seconds"])]
+             "rows": [[c["name"], c["group"], c["count"], memory.human_bytes(c["bytes_per_gpu"]), c["link"], _t(c["seconds"])]
                       for c in lay["collectives"]] or [["none", "—", 0, "0", "—", "0"]],
              "caption": "Ring algorithms; NVLink 4 at 450 GB/s per direction inside a server, one 400 Gb/s "
                         "InfiniBand port (50 GB/s) per GPU between servers. No overlap with compute assumed."}

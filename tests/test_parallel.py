@@ -156,3 +156,5 @@ def test_four_ways_claims_in_the_chapter():
     assert lay["TP"]["comm_seconds"] > lay["TP"]["compute_seconds"]
     pp = P.layout("PP", 32, P.toy_arch(70e9, 8))                 # more GPUs than layers
     assert sum(1 for g in pp["gpus"] if g["params"] == 0) == 24 and pp["notes"]
+    assert pp["collectives"][0]["link"] == "NVLink 4"            # 8 stages fit in one server
+    assert lay["PP"]["collectives"][0]["link"].startswith("InfiniBand")

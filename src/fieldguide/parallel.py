@@ -191,8 +191,9 @@ def layout(mode: str, n_gpu: int, arch: Architecture, tokens: int = TOKENS_PER_S
             gpu_row(i, -1, "nothing (more GPUs than layers)", 0)
         act = tokens * d * ACT_BYTES
         if p > 1:
-            coll += [_collective("send activations to the next stage", "send", act, p, 1, spans),
-                     _collective("send gradients to the previous stage", "send", act, p, 1, spans)]
+            cross = p > NODE_GPUS                  # the slowest hop: a stage boundary between servers
+            coll += [_collective("send activations to the next stage", "send", act, p, 1, cross),
+                     _collective("send gradients to the previous stage", "send", act, p, 1, cross)]
     elif mode == "TP":
         if a.num_heads % n:
             notes.append(f"{a.num_heads} heads do not split evenly over {n} GPUs")
