@@ -27,6 +27,7 @@ from dataclasses import replace
 
 from . import memory, position
 from .models import FULL, Architecture
+from .tinylm import attention as _A
 from .tinylm import layers as _L
 
 # The two baselines an MLA ratio is quoted against in this book: a GQA layer with 8 K/V heads of
@@ -115,15 +116,10 @@ def grouped_attention(q, k, v, causal: bool = True) -> np.ndarray:
     weights times values, before the output projection."""
     q, k, v = (np.asarray(a, dtype=np.float64) for a in (q, k, v))
     h, g = _check_groups(q.shape[0], k.shape[0])
-    T, S, D = q.shape[1], k.shape[1], q.shape[2]
+    T, D = q.shape[1], q.shape[2]
     qg = q.reshape(g, h // g, T, D)                       # queries of one group share its K/V head
-    scores = qg @ k[:, None].transpose(0, 1, 3, 2) / math.sqrt(D)
-    if causal:
-        scores = np.where(_L.causal_mask(T, S), scores, -np.inf)
-    scores = scores - scores.max(axis=-1, keepdims=True)
-    w = np.exp(scores)
-    w /= w.sum(axis=-1, keepdims=True)
-    return (w @ v[:, None]).reshape(h, T, v.shape[-1])
+    out, _ = _A.scaled_dot_product(qg, k[:, None], v[:, None], causal=causal)
+    return out.reshape(h, T, v.shape[-1])
 
 
 def _rel(a, b) -> float:
