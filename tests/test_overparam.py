@@ -143,3 +143,28 @@ def test_lineage_metric():
     assert dict(overparam.lineage_metric("tokens"))["Chinchilla"] == 1.4e12
     with pytest.raises(ValueError, match="metric"):
         overparam.lineage_metric("vibes")
+
+
+def test_lineage_row():
+    assert overparam.lineage_row("Gopher")["n_tokens"] == 300e9
+    with pytest.raises(ValueError, match="unknown model"):
+        overparam.lineage_row("GPT-5")
+
+
+# --- sentences in docs/act-3/surprise.md that the numbers must keep true ----------------------
+
+def test_chapter_claims_at_the_defaults():
+    dd = overparam.double_descent()
+    assert dd["threshold"] == 40 and dd["peak_features"] == 40
+    at40, at200 = overparam.fit(40), overparam.fit(200)
+    # "With 200 features the error is back down ..., better than anything on the classical side"
+    assert at200["test_mse"] < dd["best_below_threshold"] < dd["test_mse"][0]
+    # "The weight norm tells the same story": up to the threshold, then down
+    assert overparam.fit(30)["weight_norm"] < at40["weight_norm"] > at200["weight_norm"]
+    # "near the threshold, more data can hurt"
+    assert overparam.fit(40, 30)["test_mse"] < at40["test_mse"] / 10
+    # "At λ = 1e-3 the spike is gone"; "at λ = 0.1 everything is flattened, accuracy included"
+    assert overparam.fit(40, 40, 0.3, 1e-3)["test_mse"] < dd["best_below_threshold"]
+    assert overparam.fit(200, 40, 0.3, 0.1)["test_mse"] > 2 * dd["best_below_threshold"]
+    # the stat "predicting 0 everywhere scores ..." is the error of the zero function
+    assert at40["zero_mse"] > dd["best_below_threshold"]

@@ -95,7 +95,7 @@ def fit(n_features, n_train=40, noise=0.3, ridge=0.0, seed=0) -> dict:
             "train_mse": float(np.mean((phi @ w - y_train) ** 2)),
             "test_mse": float(np.mean((pred_test - y_test) ** 2)),
             "weight_norm": float(np.linalg.norm(w)),
-            "target_var": float(np.var(y_test))}
+            "zero_mse": float(np.mean(y_test ** 2))}
 
 
 def feature_grid(n_train: int) -> list[int]:
@@ -117,6 +117,7 @@ def double_descent(n_features=20, n_train=40, noise=0.3, ridge=0.0, seed=0) -> d
 
     Returns {"n_features": [...], "test_mse": [...], "train_mse": [...], "weight_norm": [...],
     "current": fit(n_features, ...), "peak_features": k with the highest test error on the grid,
+    "best_below_threshold": the lowest test error with fewer features than points,
     "threshold": n_train}. The sweep is cached, so moving only `n_features` refits one model.
     """
     current = fit(n_features, n_train, noise, ridge, seed)   # validates every argument
@@ -126,7 +127,8 @@ def double_descent(n_features=20, n_train=40, noise=0.3, ridge=0.0, seed=0) -> d
             "train_mse": [f["train_mse"] for f in fits],
             "weight_norm": [f["weight_norm"] for f in fits],
             "current": current, "peak_features": ks[int(np.argmax(test))],
-            "threshold": current["n_train"], "target_var": current["target_var"]}
+            "best_below_threshold": min(t for k, t in zip(ks, test) if k < current["n_train"]),
+            "threshold": current["n_train"]}
 
 
 # --- the lineage ---------------------------------------------------------------------------------
@@ -160,3 +162,8 @@ def lineage_metric(metric: str) -> list[tuple[str, float | None]]:
         raise ValueError(f"unknown metric {metric!r}; known: {', '.join(METRICS)}")
     key = {"params": "n_params", "tokens": "n_tokens"}.get(metric, metric)
     return [(r["name"], r.get(key)) for r in lineage()]
+
+
+def lineage_row(name: str) -> dict:
+    """One row of `lineage()` by name, e.g. lineage_row("GPT-3")["flops"]."""
+    return data.pick({r["name"]: r for r in lineage()}, name, "model")
