@@ -131,3 +131,16 @@ def test_svg_log_bars_keep_their_shortest_bar_visible():
     import re
     widths = [float(w) for w in re.findall(r'<rect x="[^"]*" y="[^"]*" width="([0-9.]+)" height="[^"]*" fill=', svg)]
     assert len(widths) == 3 and min(widths) > 5     # the 0.005 bar is drawn, not a zero-width sliver
+
+
+def test_svg_stacks_bars_when_the_layout_says_so():
+    fig = {"data": [{"type": "bar", "x": ["a"], "y": [2], "name": "lower"},
+                    {"type": "bar", "x": ["a"], "y": [3], "name": "upper"}],
+           "layout": {"barmode": "stack", "height": 300}}
+    import re
+    rects = [tuple(float(v) for v in m) for m in
+             re.findall(r'<rect x="([0-9.]+)" y="([0-9.]+)" width="([0-9.]+)" height="([0-9.]+)" fill="#', svgplot.figure_svg(fig))]
+    (x0, y0, w0, h0), (x1, y1, w1, h1) = rects[:2]
+    assert x0 == x1 and w0 == w1                     # one column, not side by side
+    assert abs((y1 + h1) - y0) < 0.2                 # the upper bar starts where the lower one ends
+    assert abs(h1 / h0 - 1.5) < 0.05

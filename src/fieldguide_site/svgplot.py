@@ -130,7 +130,8 @@ def figure_svg(fig: dict, label: str = "") -> str:
         px1 = plot_l + xd[1] * (plot_r - plot_l)
         py0 = plot_b - yd[0] * (plot_b - plot_t)
         py1 = plot_b - yd[1] * (plot_b - plot_t) + (24 if yd[1] < 1 else 0)
-        parts.append(_subplot(traces, xs_spec, ys_spec, px0, px1, py0, py1, gi, axes, (xa, ya)))
+        parts.append(_subplot(traces, xs_spec, ys_spec, px0, px1, py0, py1, gi, axes, (xa, ya),
+                              stack=layout.get("barmode") in ("stack", "relative")))
     parts.append(_shapes(layout.get("shapes") or [], axes, (plot_l, plot_r, plot_t, plot_b)))
     legend = [t.get("name") for t in data if t.get("name") and t.get("showlegend", True) is not False]
     rows = 0
@@ -191,7 +192,7 @@ def _colour(t: dict, i: int) -> str:
     return PALETTE[i % len(PALETTE)]
 
 
-def _subplot(traces, xs_spec, ys_spec, px0, px1, py0, py1, gi, axes=None, names=("x", "y")):
+def _subplot(traces, xs_spec, ys_spec, px0, px1, py0, py1, gi, axes=None, names=("x", "y"), stack=False):
     xs_all, ys_all, xcat, ycat = [], [], None, None
     for t in traces:
         kind = t.get("type", "scatter")
@@ -229,8 +230,22 @@ def _subplot(traces, xs_spec, ys_spec, px0, px1, py0, py1, gi, axes=None, names=
         spec, vals = (xs_spec, xs_all) if horiz else (ys_spec, ys_all)
         if spec.get("type") == "log" and vals:
             vals.append(min(vals) / 3)
-    if ys_spec.get("barmode") == "stack":
-        pass
+    bar_traces = [t for t in traces if t.get("type") == "bar"]
+    if stack and bar_traces:      # the value axis must reach the tallest stack, not the tallest bar
+        horiz = bar_traces[0].get("orientation") == "h"
+        totals: dict = {}
+        for t in bar_traces:
+            cats, vals = (_values(t, "y"), _values(t, "x")) if horiz else (_values(t, "x"), _values(t, "y"))
+            for c, v in zip(cats, map(_num, vals)):
+                if v is not None:
+                    totals[c] = totals.get(c, 0.0) + v
+        (xs_all if horiz else ys_all).extend(totals.values())
+    for t in bar_traces:          # bars drawn from an explicit base
+        if t.get("base") is not None and not stack:
+            vals = _values(t, "x" if t.get("orientation") == "h" else "y")
+            bases = t["base"] if isinstance(t["base"], list) else [t["base"]] * len(vals)
+            tops = [_num(b) + _num(v) for b, v in zip(bases, vals) if _num(b) is not None and _num(v) is not None]
+            (xs_all if t.get("orientation") == "h" else ys_all).extend(tops + [_num(b) for b in bases if _num(b) is not None])
     xax = Axis(xs_spec, min(xs_all, default=0), max(xs_all, default=1), xcat, px0, px1)
     lo, hi = min(ys_all, default=0), max(ys_all, default=1)
     if ycat is None and ys_spec.get("type") != "log" and not ys_spec.get("range"):
@@ -258,13 +273,17 @@ def _subplot(traces, xs_spec, ys_spec, px0, px1, py0, py1, gi, axes=None, names=
         out.append(f'<text transform="translate({px0 - 48:.1f},{(py0 + py1) / 2:.1f}) rotate(-90)" '
                    f'text-anchor="middle" class="fg-svg-axis">{escape(yax.title)}</text>')
     bars = [t for t in traces if t.get("type") == "bar"]
+    offsets: dict | None = {} if stack else None
     for i, t in enumerate(traces):
         kind = t.get("type", "scatter")
         col = _colour(t, i)
         if kind == "heatmap":
             out.append(_heatmap(t, xax, yax))
         elif kind in ("bar", "histogram"):
-            out.append(_bars(t, xax, yax, col, bars.index(t) if t in bars else 0, max(len(bars), 1)))
+            if stack and kind == "bar":
+                out.append(_bars(t, xax, yax, col, 0, 1, offsets))
+            else:
+                out.append(_bars(t, xax, yax, col, bars.index(t) if t in bars else 0, max(len(bars), 1)))
         else:
             out.append(_scatter(t, xax, yax, col))
     out.append("</g>")
@@ -319,7 +338,9 @@ def _label(x: float, y: float, text: str, pos: str) -> str:
             f'{escape(text)}</text>')
 
 
-def _bars(t, xax, yax, col, k, n):
+def _bars(t, xax, yax, col, k, n, offsets=None):
+    """Bars of one trace: grouped (k of n side by side), stacked on `offsets` (category -> running
+    total, updated), or from the trace's own `base`."""
     if t.get("type") == "histogram":
         x, y = _histogram(t)
         n, k = 1, 0
@@ -340,9 +361,21 @@ def _bars(t, xax, yax, col, k, n):
     w = width / n
     colours = (t.get("marker") or {}).get("color")
     out = []
-    base = vax(0.0) if vax(0.0) is not None else (vax.px0)
+    zero = vax(0.0) if vax(0.0) is not None else (vax.px0)
+    own = t.get("base")
     for j, (c, v) in enumerate(zip(cats, vals)):
-        pc, pv = cax(c), vax(v)
+        v = _num(v)
+        if v is None:
+            continue
+        start = 0.0
+        if offsets is not None:
+            start = offsets.get(c, 0.0)
+            offsets[c] = start + v
+        elif own is not None:
+            b = own[j] if isinstance(own, list) and j < len(own) else (own if not isinstance(own, list) else None)
+            start = _num(b) or 0.0
+        base = vax(start) if start and vax(start) is not None else zero
+        pc, pv = cax(c), vax(start + v)
         if pc is None or pv is None:
             continue
         fill = escape(colours[j]) if isinstance(colours, list) and j < len(colours) and isinstance(colours[j], str) else col
