@@ -65,15 +65,15 @@ def render(N=64, d=16, block_q=16, block_kv=16, tile_step=16384, causal=False, d
     if cur:
         z[cur[0]][cur[1]] = 2
     grid = {"kind": "plotly", "figure": {
-        "data": [{"type": "heatmap", "z": z, "x": [j * Bc for j in range(Tc)], "y": [i * Br for i in range(Tr)],
-                  "zmin": -1, "zmax": 2, "showscale": False, "xgap": 1, "ygap": 1,
+        "data": [{"type": "heatmap", "z": z, "x": [f"k{j * Bc}" for j in range(Tc)], "y": [f"q{i * Br}" for i in range(Tr)],
+                  "zmin": -1, "zmax": 2, "showscale": False,
                   "colorscale": [[0, "#bbbbbb"], [0.25, "#bbbbbb"], [0.25, "#f4f1de"], [0.5, "#f4f1de"],
                                  [0.5, "#81b29a"], [0.75, "#81b29a"], [0.75, "#e07a5f"], [1, "#e07a5f"]],
-                  "hovertemplate": "rows from %{y}, keys from %{x}<extra></extra>"}],
+                  "hovertemplate": "Q block %{y}, K/V block %{x}<extra></extra>"}],
         "layout": {"title": {"text": f"{Tr}×{Tc} tiles of the {N}×{N} score matrix, never stored whole"},
                    "height": 380, "margin": {"l": 70, "b": 60},
-                   "xaxis": {"title": {"text": "key position (K/V block start)"}},
-                   "yaxis": {"title": {"text": "query position (Q block start)"}, "autorange": "reversed"}}},
+                   "xaxis": {"title": {"text": "K/V block (first key position)"}},
+                   "yaxis": {"title": {"text": "Q block (first query row)"}, "autorange": "reversed"}}},
         "alt": (f"Tile grid of {Tr} Q blocks of {Br} rows by {Tc} K/V blocks of {Bc} columns. "
                 f"{done} of {total} tiles processed (green), current tile in red"
                 + (f" (rows {cur[0] * Br}–{min((cur[0] + 1) * Br, N) - 1}, keys {cur[1] * Bc}–"
@@ -83,19 +83,16 @@ def render(N=64, d=16, block_q=16, block_kv=16, tile_step=16384, causal=False, d
     rows = list(range(N))
     m = [_num(x) for x in run["m"]]
     ell = [_num(x) for x in run["l"]]
-    o0 = [_num(x) if np.isfinite(run["m"][r]) else None for r, x in enumerate(run["O"][:, 0])]
+    logl = [None if v is None or v <= 0 else float(format(float(np.log(v)), ".4g")) for v in ell]
     stats_chart = {"kind": "plotly", "figure": {
         "data": [{"type": "scatter", "mode": "lines", "name": "running max m", "x": rows, "y": m},
-                 {"type": "scatter", "mode": "lines", "name": "running sum ℓ", "x": rows, "y": ell, "yaxis": "y2"},
-                 {"type": "scatter", "mode": "lines", "name": "O[:, 0]", "x": rows, "y": o0,
-                  "line": {"dash": "dot"}}],
+                 {"type": "scatter", "mode": "lines", "name": "log of running sum ℓ", "x": rows, "y": logl}],
         "layout": {"title": {"text": "Per-row state after the tiles so far"}, "height": 300,
                    "margin": {"t": 40, "b": 50}, "xaxis": {"title": {"text": "query row"}},
-                   "yaxis": {"title": {"text": "m and O"}},
-                   "yaxis2": {"title": {"text": "ℓ"}, "overlaying": "y", "side": "right"},
+                   "yaxis": {"title": {"text": "m and log ℓ"}},
                    "legend": {"orientation": "h", "y": -0.3}}},
-        "alt": (f"Running max m, sum ℓ and first output column for {N} rows after {done} tiles. "
-                f"Rows with no tile yet: {sum(v is None for v in m)}. "
+        "alt": (f"Running max m and log of running sum ℓ for {N} rows after {done} tiles "
+                f"(their sum is the row's log-sum-exp). Rows with no tile yet: {sum(v is None for v in m)}. "
                 f"Row 0: m {m[0]}, ℓ {ell[0]}; row {N - 1}: m {m[-1]}, ℓ {ell[-1]}.")}
 
     show = range(cur[0] * Br, min(cur[0] * Br + 6, N)) if cur else range(min(6, N))
