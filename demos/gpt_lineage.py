@@ -35,12 +35,14 @@ def render(metric="params", log_axis=True):
     rows = overparam.lineage()
     shown = [(r, v) for r, (_, v) in zip(rows, values) if v is not None]
     missing = [r["name"] for r, (_, v) in zip(rows, values) if v is None]
-    trace = {"type": "bar", "x": [r["name"] for r, _ in shown], "y": [v for _, v in shown],
-             "marker": {"color": [COLOURS.get(r["family"], "#888888") for r, _ in shown]},
-             "text": [_fmt(metric, v) for _, v in shown], "name": overparam.METRICS[metric]}
-    layout = {"yaxis": {"title": {"text": overparam.METRICS[metric]},
+    drawn = shown[::-1]                      # horizontal bars: the first model on top
+    trace = {"type": "bar", "orientation": "h", "y": [r["name"] for r, _ in drawn],
+             "x": [v for _, v in drawn],
+             "marker": {"color": [COLOURS.get(r["family"], "#888888") for r, _ in drawn]},
+             "text": [_fmt(metric, v) for _, v in drawn], "name": overparam.METRICS[metric]}
+    layout = {"xaxis": {"title": {"text": overparam.METRICS[metric]},
                         "type": "log" if log_axis else "linear"},
-              "xaxis": {"title": {"text": "model (date order)"}}, "margin": {"t": 20}, "showlegend": False}
+              "yaxis": {"title": {"text": ""}}, "margin": {"t": 20, "l": 110}, "showlegend": False}
     alt = (f"{overparam.METRICS[metric]} on a {'log' if log_axis else 'linear'} axis: "
            + "; ".join(f"{r['name']} ({r['date']}) {_fmt(metric, v)}" for r, v in shown)
            + (f". Not published, so not drawn: {', '.join(missing)}." if missing else "."))
