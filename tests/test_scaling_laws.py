@@ -85,3 +85,49 @@ def test_forecast_bundles_the_experiment():
     assert f["exponential"] == pytest.approx(1.7)
     noisy = [scaling.forecast(10, 0.076, 1.7, runs=5, noise=0.02, target=1e12, seed=s)["error"] for s in range(6)]
     assert max(abs(e) for e in noisy) > 0.05          # noise over two decades: the floor is poorly pinned
+
+
+def test_frontier_keeps_only_points_nothing_cheaper_beats():
+    assert scaling.frontier([1, 2, 3, 4, 5], [5.0, 4.0, 4.5, 3.0, 3.5]).tolist() == [0, 1, 3]
+    assert scaling.frontier([3, 1, 2], [1.0, 3.0, 2.0]).tolist() == [1, 2, 0]
+
+
+def test_sweep_runs_axes():
+    sweep = {"runs": [{"n_params_non_embedding": 100, "n_params": 300, "tokens": 1000, "final_val_loss": 6.0,
+                       "d_model": 8}]}
+    assert scaling.sweep_runs("params", sweep)[0]["x"] == 100
+    assert scaling.sweep_runs("tokens", sweep)[0]["x"] == 1000
+    assert scaling.sweep_runs("compute", sweep)[0]["x"] == 6 * 100 * 1000
+    with pytest.raises(ValueError, match="axis"):
+        scaling.sweep_runs("width", sweep)
+
+
+def test_shipped_tinylm_sweep():
+    s = scaling.load_sweep("tinylm")
+    runs = s["runs"]
+    widths, budgets = sorted({r["d_model"] for r in runs}), sorted({r["tokens"] for r in runs})
+    assert len(runs) == len(widths) * len(budgets) == 18
+    assert s["script"] == "scripts/train_sweep.py" and isinstance(s["seed"], int)
+    assert s["wall_seconds_total"] < 600                      # the sweep is meant to be cheap to rerun
+    for r in runs:
+        assert r["tokens"] == r["steps"] * s["config"]["batch"] * s["config"]["n_ctx"]
+        assert 0 < r["final_val_loss"] < np.log(2048)          # better than guessing uniformly
+        assert r["curve"]["val_loss"][-1] == r["final_val_loss"]
+    for w in widths:                                          # more data always helped every width
+        losses = [r["final_val_loss"] for r in sorted(runs, key=lambda r: r["tokens"]) if r["d_model"] == w]
+        assert losses == sorted(losses, reverse=True)
+    with pytest.raises(ValueError, match="tinylm"):
+        scaling.load_sweep("gpt")
+
+
+def test_sweep_fit_on_the_shipped_sweep():
+    f = scaling.sweep_fit("params")
+    assert len(f["used"]) == 6 and not f["floor_fixed"]
+    assert 0 < f["b"] and f["E"] < min(p["loss"] for p in f["used"])
+    t = scaling.sweep_fit("tokens")
+    assert t["floor_fixed"] and t["E"] == 0 and len(t["used"]) == 3 and t["b"] > 0
+    c = scaling.sweep_fit("compute")
+    losses = [p["loss"] for p in c["used"]]
+    assert losses == sorted(losses, reverse=True)
+    with pytest.raises(ValueError, match="budget"):
+        scaling.sweep_fit("params", budget=123)

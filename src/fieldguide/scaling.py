@@ -404,3 +404,59 @@ def load_sweep(name: str = "tinylm") -> dict:
     if name != "tinylm":
         raise ValueError(f"unknown sweep {name!r}; the only bundled sweep is 'tinylm'")
     return data.load("tinylm_sweep")
+
+
+SWEEP_AXES = {"params": "non-embedding parameters N", "tokens": "training tokens D",
+              "compute": "compute C = 6·N·D (FLOP, non-embedding N)"}
+
+
+def sweep_runs(axis: str = "params", sweep: dict | None = None) -> list[dict]:
+    """The sweep's runs as points {x, loss, d_model, tokens} on one axis (Kaplan's convention: N
+    counts non-embedding parameters, and compute is 6·N·D with that N)."""
+    if axis not in SWEEP_AXES:
+        raise ValueError(f"axis must be one of {', '.join(SWEEP_AXES)}, got {axis!r}")
+    s = sweep if sweep is not None else load_sweep()
+    out = []
+    for r in s["runs"]:
+        n, d = r["n_params_non_embedding"], r["tokens"]
+        x = {"params": n, "tokens": d, "compute": 6.0 * n * d}[axis]
+        out.append({"x": float(x), "loss": float(r["final_val_loss"]), "d_model": r["d_model"],
+                    "tokens": d, "n_params": r["n_params"], "n_params_non_embedding": n})
+    return out
+
+
+def frontier(x, y) -> np.ndarray:
+    """Indices of the points no cheaper point beats: sorted by x, each lower than all before it."""
+    xs, ys = np.asarray(x, dtype=float), np.asarray(y, dtype=float)
+    keep, best = [], np.inf
+    for i in np.argsort(xs, kind="stable"):
+        if ys[i] < best:
+            keep.append(int(i))
+            best = ys[i]
+    return np.array(keep, dtype=int)
+
+
+def sweep_fit(axis: str = "params", budget=None, sweep: dict | None = None) -> dict:
+    """Fit a power law to the sweep along one axis, the way the chapter does.
+
+    params: the widths at one token budget (default the largest), floor E by grid search;
+    tokens: the widest model at its budgets (too few points for a floor, so E is fixed at 0);
+    compute: the runs on the compute frontier (E fitted when there are at least 4 of them).
+    Returns the fit plus the runs it used and a sentence saying which they are.
+    """
+    s = sweep if sweep is not None else load_sweep()
+    pts = sweep_runs(axis, s)
+    budgets = sorted({p["tokens"] for p in pts})
+    b = budgets[-1] if budget is None else int(budget)
+    if b not in budgets:
+        raise ValueError(f"token budget must be one of {', '.join(map(str, budgets))}, got {budget!r}")
+    if axis == "params":
+        used, e, what = [p for p in pts if p["tokens"] == b], None, f"the {len({p['d_model'] for p in pts})} widths at {b:,} tokens"
+    elif axis == "tokens":
+        w = max(p["d_model"] for p in pts)
+        used, e, what = [p for p in pts if p["d_model"] == w], 0.0, f"the widest model (d = {w}) at its {len(budgets)} budgets, floor fixed at 0"
+    else:
+        used = [pts[i] for i in frontier([p["x"] for p in pts], [p["loss"] for p in pts])]
+        e, what = (None if len(used) >= 4 else 0.0), f"the {len(used)} runs on the compute frontier"
+    fit = fit_power_law([p["x"] for p in used], [p["loss"] for p in used], E=e)
+    return dict(fit, used=used, what=what, floor_fixed=e is not None, budget=b)
