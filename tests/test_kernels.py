@@ -185,3 +185,18 @@ def test_tiler_error_helper_matches_the_vectors():
     assert 1e-4 < k.tiler_error(dtype="float16") < 1e-2
     assert k.tiler_error(variant="missing-rescale") > 0.5
     assert k.tiler_error(dtype="float16", against="exact") < 1e-2
+
+
+def test_what_the_chapter_says_stays_true():
+    sm, chip = k.sram("H100 SXM")["per_sm_bytes"], k.sram("H100 SXM")["chip_bytes"]
+    a = k.attention_io(32768, 128, 1, "fp16", sm)
+    b = k.attention_io(32768, 128, 1, "fp16", chip)
+    assert a["tiled_bytes"] / b["tiled_bytes"] > 50          # "fall by orders of magnitude"
+    a100 = 192 * 1024
+    assert 1.5 < k.attention_io(32768, 128, 1, "fp16", a100)["ratio"] < 2.5          # "only about 2×"
+    assert k.attention_io(32768, 64, 1, "fp16", a100)["ratio"] > 3 * k.attention_io(32768, 128, 1, "fp16", a100)["ratio"]
+    one = k.fusion_bytes("add_rmsnorm_matmul", 4096, 1)
+    many = k.fusion_bytes("add_rmsnorm_matmul", 4096, 8192)
+    assert 1 - one["fused_bytes"] / one["unfused_bytes"] < 0.01                      # "saves little"
+    assert 1 - many["fused_bytes"] / many["unfused_bytes"] > 0.3
+    assert k.occupancy(8, 1, 108)["busy"] < 0.1 < 0.5 < k.occupancy(8, 8, 108)["busy"]
