@@ -168,3 +168,12 @@ def test_chapter_claims_at_the_defaults():
     assert overparam.fit(200, 40, 0.3, 0.1)["test_mse"] > 2 * dd["best_below_threshold"]
     # the stat "predicting 0 everywhere scores ..." is the error of the zero function
     assert at40["zero_mse"] > dd["best_below_threshold"]
+
+
+def test_ridge_svd_matches_the_stacked_least_squares_problem():
+    k, n, lam = 200, 40, 1e-4
+    f_train, y, _, _ = overparam._problem(n, 0.3, 1)
+    phi = f_train[:, :k] / math.sqrt(k)
+    a = np.vstack([phi, math.sqrt(n * lam) * np.eye(k)])
+    w = np.linalg.lstsq(a, np.concatenate([y, np.zeros(k)]), rcond=None)[0]
+    assert overparam.fit(k, n, 0.3, lam, 1)["weight_norm"] == pytest.approx(np.linalg.norm(w), rel=1e-8)

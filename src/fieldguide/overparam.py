@@ -75,7 +75,7 @@ def fit(n_features, n_train=40, noise=0.3, ridge=0.0, seed=0) -> dict:
     """Fit k = n_features random ReLU features by (ridge) least squares; errors and weight norm.
 
     With ridge λ = 0 this is `lstsq`'s minimum-norm solution; with λ > 0 it minimises
-    mean((Φw − y)²) + λ‖w‖², solved as the stacked least-squares problem [Φ; √(nλ)·I] w = [y; 0].
+    mean((Φw − y)²) + λ‖w‖², i.e. w = (ΦᵀΦ + nλI)⁻¹Φᵀy.
     """
     k = _check("number of features", n_features, 1, MAX_FEATURES, integer=True)
     n = _check("training points", n_train, 2, 1000, integer=True)
@@ -85,11 +85,14 @@ def fit(n_features, n_train=40, noise=0.3, ridge=0.0, seed=0) -> dict:
     f_train, y_train, f_test, y_test = _problem(n, noise, seed)
     phi = f_train[:, :k] / math.sqrt(k)
     if lam > 0:
-        a = np.vstack([phi, math.sqrt(n * lam) * np.eye(k)])
-        b = np.concatenate([y_train, np.zeros(k)])
+        # (ΦᵀΦ + nλI)⁻¹Φᵀy, or the same vector as Φᵀ(ΦΦᵀ + nλI)⁻¹y when k > n: a solve in
+        # the smaller of the two dimensions, well conditioned because nλ > 0
+        if k <= n:
+            w = np.linalg.solve(phi.T @ phi + n * lam * np.eye(k), phi.T @ y_train)
+        else:
+            w = phi.T @ np.linalg.solve(phi @ phi.T + n * lam * np.eye(n), y_train)
     else:
-        a, b = phi, y_train
-    w = np.linalg.lstsq(a, b, rcond=None)[0]
+        w = np.linalg.lstsq(phi, y_train, rcond=None)[0]
     pred_test = f_test[:, :k] @ w / math.sqrt(k)
     return {"n_features": k, "n_train": n,
             "train_mse": float(np.mean((phi @ w - y_train) ** 2)),
@@ -100,7 +103,7 @@ def fit(n_features, n_train=40, noise=0.3, ridge=0.0, seed=0) -> dict:
 
 def feature_grid(n_train: int) -> list[int]:
     """Feature counts for the sweep: log-spaced over 1–200, dense around k = n_train."""
-    grid = set(np.unique(np.round(np.geomspace(1, MAX_FEATURES, 36)).astype(int)).tolist())
+    grid = set(np.unique(np.round(np.geomspace(1, MAX_FEATURES, 28)).astype(int)).tolist())
     grid.update(range(max(1, n_train - 3), min(MAX_FEATURES, n_train + 3) + 1))
     return sorted(grid)
 
