@@ -159,6 +159,7 @@ def test_chapter_claims_at_the_defaults():
     at40, at200 = overparam.fit(40), overparam.fit(200)
     # "With 200 features the error is back down ..., better than anything on the classical side"
     assert at200["test_mse"] < dd["best_below_threshold"] < dd["test_mse"][0]
+    assert at200["test_mse"] < min(overparam.fit(k)["test_mse"] for k in range(1, 40))
     # "The weight norm tells the same story": up to the threshold, then down
     assert overparam.fit(30)["weight_norm"] < at40["weight_norm"] > at200["weight_norm"]
     # "near the threshold, more data can hurt"

@@ -120,7 +120,7 @@ def double_descent(n_features=20, n_train=40, noise=0.3, ridge=0.0, seed=0) -> d
 
     Returns {"n_features": [...], "test_mse": [...], "train_mse": [...], "weight_norm": [...],
     "current": fit(n_features, ...), "peak_features": k with the highest test error on the grid,
-    "best_below_threshold": the lowest test error with fewer features than points,
+    "best_below_threshold": the lowest test error on the grid with fewer features than points,
     "threshold": n_train}. The sweep is cached, so moving only `n_features` refits one model.
     """
     current = fit(n_features, n_train, noise, ridge, seed)   # validates every argument
