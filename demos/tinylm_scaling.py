@@ -90,9 +90,9 @@ def render(axis="params", fit=True, budget=str(_BUDGETS[-1])):
                   "note": f"width {best['d_model']}, {best['n_params']:,} parameters"})
     fig = {"data": traces, "layout": {
         "xaxis": {"title": {"text": scaling.SWEEP_AXES[axis]}, "type": "log"},
-        "yaxis": {"title": {"text": "final validation loss (nats/token)"}, "type": "log"},
+        "yaxis": {"title": {"text": "final validation loss (nats/token)"}},
         "legend": {"orientation": "h", "y": -0.3}, "margin": {"t": 20}}}
-    alt = (f"Final validation loss against {scaling.SWEEP_AXES[axis]}, log axes. Runs: "
+    alt = (f"Final validation loss against {scaling.SWEEP_AXES[axis]} (log x axis). Runs: "
            + "; ".join(f"d={p['d_model']}, {compact(p['tokens'])} tokens, x={sci(p['x'])}: {p['loss']:.3f}" for p in pts)
            + "." + fit_alt)
     blocks = [{"kind": "stats", "items": items}, {"kind": "plotly", "figure": fig, "alt": alt}]
