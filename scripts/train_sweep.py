@@ -80,7 +80,7 @@ def main() -> int:
     out = {
         "description": "Final validation losses (nats/token) of tiny tinylm-style models: a grid of "
                        "widths x token budgets, each run with its own cosine schedule.",
-        "script": "scripts/train_sweep.py", "seed": SEED, "data_seed": SEED + 1, "val_seed": SEED + 2,
+        "script": "scripts/train_sweep.py", "as_of": time.strftime("%Y-%m-%d", time.gmtime()), "seed": SEED, "data_seed": SEED + 1, "val_seed": SEED + 2,
         "config": {"vocab_size": 2048, "n_ctx": CTX, "n_layer": N_LAYER, "n_head": N_HEAD,
                    "d_ff": "4 x d_model", "widths": WIDTHS, "batch": BATCH, "steps": STEPS,
                    "lr": LR, "warmup": WARMUP, "weight_decay": WEIGHT_DECAY,

@@ -107,7 +107,7 @@ def test_shipped_tinylm_sweep():
     runs = s["runs"]
     widths, budgets = sorted({r["d_model"] for r in runs}), sorted({r["tokens"] for r in runs})
     assert len(runs) == len(widths) * len(budgets) == 18
-    assert s["script"] == "scripts/train_sweep.py" and isinstance(s["seed"], int)
+    assert s["script"] == "scripts/train_sweep.py" and isinstance(s["seed"], int) and s["as_of"]
     assert s["wall_seconds_total"] < 600                      # the sweep is meant to be cheap to rerun
     for r in runs:
         assert r["tokens"] == r["steps"] * s["config"]["batch"] * s["config"]["n_ctx"]
