@@ -66,16 +66,18 @@ bench: site chromium
 	$(PY) bench/bench_runtime.py
 
 # The training scripts pin threads and SIMD kernels themselves (scripts/kernels.py): the same
-# bits on any x86-64 with AVX2. About 25 minutes on one core in all. The SAE reads tinylm, so
-# it follows train.py.
+# bits on any x86-64 with AVX2. About 35 minutes on one core in all. The SAE and the size sweep
+# read tinylm's weights or tokenizer, so they follow train.py.
 train: $(STAMP)
 	$(PY) scripts/train.py
 	$(PY) scripts/train_sae.py
+	$(PY) scripts/train_sweep.py
 	$(PY) scripts/train_rnn.py
 
 train-check: $(STAMP)
 	$(PY) scripts/train.py --check
 	$(PY) scripts/train_sae.py --check
+	$(PY) scripts/train_sweep.py --check
 	$(PY) scripts/train_rnn.py --check
 
 clean:

@@ -1,6 +1,8 @@
 """Train a small grid of tiny tinylm-style models and keep only their loss curves.
 
     python scripts/train_sweep.py            # writes src/fieldguide/data/tinylm_sweep.json
+    python scripts/train_sweep.py --check    # retrain into a scratch file; fail unless every curve
+                                             # equals the shipped one
 
 The scaling-laws chapter fits a power law to these final losses. Every run uses the shipped tinylm
 tokenizer and the same corpus as scripts/train.py (docstrings and comments of the Python standard
@@ -13,6 +15,7 @@ in scripts/train.py, so the numbers are reproducible on any AVX2 x86-64 machine.
 
 from __future__ import annotations
 
+import argparse
 import json
 import sys
 import time
@@ -45,7 +48,15 @@ def non_embedding_params(cfg: Config) -> int:
     return cfg.n_params() - cfg.vocab_size * cfg.d_model - cfg.n_ctx * cfg.d_model
 
 
-def main() -> int:
+def main(argv=None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--out", type=Path, default=OUT)
+    ap.add_argument("--check", action="store_true",
+                    help="train into a scratch file and fail unless every loss curve equals the shipped one")
+    args = ap.parse_args(argv)
+    if args.check and args.out == OUT:
+        import tempfile
+        args.out = Path(tempfile.mkdtemp(prefix="fieldguide-sweep-")) / "tinylm_sweep.json"
     sys.path.insert(0, str(ROOT / "scripts"))
     import corpus
     t_all = time.perf_counter()
@@ -92,9 +103,16 @@ def main() -> int:
         "corpus_tokens": int(len(tokens)), "kernels": KERNELS,
         "wall_seconds_total": round(time.perf_counter() - t_all, 1), "runs": runs,
     }
-    OUT.write_text(json.dumps(out, indent=1) + "\n", encoding="utf-8")
-    print(f"wrote {OUT} in {out['wall_seconds_total']}s", flush=True)
-    return 0
+    args.out.write_text(json.dumps(out, indent=1) + "\n", encoding="utf-8")
+    print(f"wrote {args.out} in {out['wall_seconds_total']}s", flush=True)
+    if not args.check:
+        return 0
+
+    def curves(runs):
+        return [(r["d_model"], r["steps"], r["curve"]["train_loss"], r["curve"]["val_loss"]) for r in runs]
+    same = curves(json.loads(OUT.read_text(encoding="utf-8"))["runs"]) == curves(runs)
+    print(f"[check] tinylm sweep: {'reproduces' if same else 'DIFFERS FROM'} the shipped curves", flush=True)
+    return 0 if same else 1
 
 
 if __name__ == "__main__":
