@@ -144,3 +144,10 @@ def test_svg_stacks_bars_when_the_layout_says_so():
     assert x0 == x1 and w0 == w1                     # one column, not side by side
     assert abs((y1 + h1) - y0) < 0.2                 # the upper bar starts where the lower one ends
     assert abs(h1 / h0 - 1.5) < 0.05
+
+
+def test_svg_log_axis_within_one_decade_still_has_ticks():
+    fig = {"data": [{"type": "scatter", "x": [1e6, 1e9], "y": [3.1, 4.7]}],
+           "layout": {"xaxis": {"type": "log"}, "yaxis": {"type": "log"}}}
+    svg = svgplot.figure_svg(fig)
+    assert ">4<" in svg or ">4.5<" in svg or ">3.5<" in svg     # y labels inside 3.1..4.7

@@ -74,6 +74,12 @@ class Axis:
             out = []
             for e in range(math.ceil(lo), math.floor(hi) + 1):
                 out.append((10.0 ** e, f"1e{e}" if abs(e) > 3 else f"{10.0 ** e:g}"))
+            if len(out) < 2:        # under about a decade: 1-2-5 steps, then any "nice" values
+                for m in ((1, 2, 5), (1, 1.5, 2, 3, 4, 5, 6, 7, 8, 9)):
+                    out = [(k * 10.0 ** e, f"{k * 10.0 ** e:.3g}") for e in range(math.floor(lo) - 1, math.ceil(hi) + 1)
+                           for k in m if lo <= math.log10(k * 10.0 ** e) <= hi]
+                    if len(out) >= 3:
+                        break
             step = max(1, len(out) // 6)
             return out[::step]
         span = hi - lo
