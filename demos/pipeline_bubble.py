@@ -4,7 +4,7 @@ blank; slide the micro-batches up and the bubble shrinks as (p−1)/(m+p−1). T
 1F1B: the bubble stays the same, but the first stage stops hoarding activations.
 """
 
-from fieldguide import parallel
+from fieldguide import checks, parallel
 
 TITLE = "The pipeline bubble: GPipe and 1F1B"
 BADGE = "TOY"
@@ -21,14 +21,7 @@ CONTROLS = [
 
 
 def _whole(x, label, lo, hi):
-    try:
-        v = float(x)
-    except (TypeError, ValueError):
-        raise ValueError(f"{label}: enter a whole number between {lo} and {hi}.") from None
-    if not (lo <= v <= hi) or v != int(v):
-        raise ValueError(f"{label}: enter a whole number between {lo} and {hi}.")
-    return int(v)
-
+    return checks.whole(label, x, lo, hi)
 
 def render(stages=4, microbatches=4, schedule="GPipe"):
     p = _whole(stages, "Pipeline stages p (GPUs)", 2, 16)

@@ -9,7 +9,7 @@ and a tiny LSTM that the package trained on a copy task, one run per seed and de
 
 import math
 
-from fieldguide import rnn
+from fieldguide import checks, rnn
 
 TITLE = "Carrying a word through time: gradients and memory in a recurrent network"
 BADGE = "TOY"
@@ -30,14 +30,7 @@ COLOURS = {"vanilla": "#e63946", "lstm": "#1d70b8"}
 
 
 def _number(value, label, lo, hi):
-    try:
-        v = float(value)
-    except (TypeError, ValueError):
-        raise ValueError(f"{label} must be a number") from None
-    if not math.isfinite(v) or not lo <= v <= hi:
-        raise ValueError(f"{label} must be between {lo:g} and {hi:g}")
-    return v
-
+    return checks.number(label, value, lo, hi)
 
 def render(distance=6, cell="vanilla", recurrent_scale=0.95, seed=0):
     if cell not in ("vanilla", "gated"):

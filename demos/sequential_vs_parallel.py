@@ -6,9 +6,7 @@ N² work but all of it at once, so it wins until N² outgrows the lanes. Drop th
 strictly serial machine) and the RNN wins everywhere: attention is not cheaper, it is parallel.
 """
 
-import math
-
-from fieldguide import rnn
+from fieldguide import checks, rnn
 
 TITLE = "Sequential vs parallel: dependent steps for an RNN and for attention"
 BADGE = "TOY"
@@ -22,14 +20,7 @@ CONTROLS = [
 
 
 def _whole(value, label, lo, hi):
-    try:
-        v = float(value)
-    except (TypeError, ValueError):
-        raise ValueError(f"{label} must be a number") from None
-    if not math.isfinite(v) or not lo <= round(v) <= hi:
-        raise ValueError(f"{label} must be between {lo:,} and {hi:,}")
-    return int(round(v))
-
+    return int(round(checks.number(label, value, lo - 0.5, hi + 0.5)))    # a log slider sends 8.13
 
 def render(seq_len=512, lanes=1024):
     n = _whole(seq_len, "Sequence length N", 8, 4096)

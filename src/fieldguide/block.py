@@ -25,7 +25,7 @@ from dataclasses import replace
 
 import numpy as np
 
-from . import memory, models
+from . import checks, memory, models
 
 # --- reference architectures ----------------------------------------------------------------------
 
@@ -263,14 +263,7 @@ def top_next(tr: dict, k: int = 5) -> list[tuple[str, float]]:
 # --- argument checks ------------------------------------------------------------------------------
 
 def _positive(name, x) -> float:
-    try:
-        v = float(x)
-    except (TypeError, ValueError):
-        raise ValueError(f"{name} must be a number, got {x!r}") from None
-    if not math.isfinite(v) or v <= 0:
-        raise ValueError(f"{name} must be a positive number, got {x!r}")
-    return v
-
+    return checks.number(name, x, positive=True)
 
 def _nonneg(name, x) -> float:
     try:

@@ -25,7 +25,7 @@ import numpy as np
 
 from dataclasses import replace
 
-from . import memory, position
+from . import checks, memory, position
 from .models import FULL, Architecture
 from .tinylm import attention as _A
 from .tinylm import layers as _L
@@ -60,16 +60,7 @@ SAMPLE_TEXT = (
 # --- argument checks -------------------------------------------------------------------------------
 
 def _whole(name: str, x, minimum: int = 1) -> int:
-    if isinstance(x, bool):
-        raise ValueError(f"{name} must be a whole number, got {x!r}")
-    try:
-        v = float(x)
-    except (TypeError, ValueError):
-        raise ValueError(f"{name} must be a whole number, got {x!r}") from None
-    if not math.isfinite(v) or not v.is_integer() or v < minimum:
-        raise ValueError(f"{name} must be a whole number >= {minimum}, got {x!r}")
-    return int(v)
-
+    return checks.whole(name, x, minimum)
 
 def _check_groups(q_heads, kv_heads) -> tuple[int, int]:
     h, g = _whole("q_heads", q_heads), _whole("kv_heads", kv_heads)

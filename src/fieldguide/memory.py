@@ -24,7 +24,7 @@ from __future__ import annotations
 
 import math
 
-from . import data
+from . import checks, data
 from .models import Architecture
 from .units import GB, GIB, MIB
 
@@ -41,20 +41,7 @@ RUNTIME_UTILIZATION = 0.9   # share of GPU memory an engine may use (vLLM's defa
 
 def _count(name: str, x) -> int:
     """A whole number ≥ 0, or a ValueError that says what was wrong."""
-    if isinstance(x, bool):
-        raise ValueError(f"{name} must be a whole number, got {x!r}")
-    try:
-        v = float(x)
-    except (TypeError, ValueError):
-        raise ValueError(f"{name} must be a whole number, got {x!r}") from None
-    if not math.isfinite(v):
-        raise ValueError(f"{name} must be a finite whole number, got {x!r}")
-    if v < 0:
-        raise ValueError(f"{name} cannot be negative, got {x!r}")
-    if not v.is_integer():
-        raise ValueError(f"{name} must be a whole number, got {x!r}")
-    return int(v)
-
+    return checks.whole(name, x, 0)
 
 def _arch(arch) -> Architecture:
     if isinstance(arch, Architecture):

@@ -26,27 +26,14 @@ import math
 import numpy as np
 
 from fieldguide.data import load
+from fieldguide import checks
 
 
 def _check_int(name: str, value, lo: int, hi: int) -> int:
-    try:
-        v = float(value)
-    except (TypeError, ValueError):
-        raise ValueError(f"{name} must be a number") from None
-    if not math.isfinite(v) or v != int(v) or not lo <= v <= hi:
-        raise ValueError(f"{name} must be a whole number from {lo} to {hi}")
-    return int(v)
-
+    return checks.whole(name, value, lo, hi)
 
 def _check_float(name: str, value, lo: float, hi: float) -> float:
-    try:
-        v = float(value)
-    except (TypeError, ValueError):
-        raise ValueError(f"{name} must be a number") from None
-    if not math.isfinite(v) or not lo <= v <= hi:
-        raise ValueError(f"{name} must be between {lo:g} and {hi:g}")
-    return v
-
+    return checks.number(name, value, lo, hi)
 
 def orthogonal(hidden: int, rng) -> np.ndarray:
     """A random orthogonal matrix (QR of a Gaussian, signs fixed so it is uniformly distributed)."""

@@ -18,7 +18,7 @@ import math
 
 import numpy as np
 
-from . import data
+from . import checks, data
 from .units import SECONDS_PER_DAY, SECONDS_PER_HOUR, SECONDS_PER_YEAR
 
 CHINCHILLA_TOKENS_PER_PARAM = 20.0
@@ -28,14 +28,7 @@ CHINCHILLA_TOKENS_PER_PARAM = 20.0
 
 def _positive(name: str, x) -> float:
     """x as a float, or a ValueError a reader understands."""
-    try:
-        v = float(x)
-    except (TypeError, ValueError):
-        raise ValueError(f"{name} must be a number, got {x!r}") from None
-    if math.isnan(v) or math.isinf(v) or v <= 0:
-        raise ValueError(f"{name} must be a positive finite number, got {x!r}")
-    return v
-
+    return checks.number(name, x, positive=True)
 
 def _non_negative(name: str, x) -> float:
     try:
