@@ -10,6 +10,7 @@ import numpy as np
 
 from fieldguide import interp, tinylm
 from fieldguide.tinylm import attention as A
+from fieldguide.demo import WEIGHTS
 
 TITLE = "Attention grid: where each token looks"
 BADGE = "TINY-REAL"
@@ -139,7 +140,7 @@ def render(sentence=DEFAULT_SENTENCE, source="tinylm", layer=1, head=0, query=No
     z = [[None if not np.isfinite(scores[i, j]) else round(float(w[i, j]), 4) for j in range(T)]
          for i in range(T)]
     heat = {"kind": "plotly", "figure": {
-        "data": [{"type": "heatmap", "z": z, "x": labels, "y": labels, "colorscale": "Blues",
+        "data": [{"type": "heatmap", "z": z, "x": labels, "y": labels, "colorscale": WEIGHTS,
                   "zmin": 0, "zmax": 1, "hoverongaps": False,
                   "colorbar": {"title": {"text": "weight"}}}],
         "layout": {"title": {"text": what}, "height": 460,

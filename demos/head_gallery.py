@@ -9,6 +9,7 @@ import numpy as np
 
 from fieldguide import heads as H
 from fieldguide import tinylm
+from fieldguide.demo import WEIGHTS
 
 TITLE = "Head gallery: what each head looks at, and what it is worth"
 BADGE = "TINY-REAL"
@@ -45,7 +46,7 @@ def _gallery(g, labels, layers, n_head, selected):
             a = g["attn"][l, h]
             z = [[round(float(a[i, j]), 2) if j <= i else None for j in range(T)] for i in range(T)]
             data.append({"type": "heatmap", "z": z, "xaxis": xa, "yaxis": ya, "zmin": 0, "zmax": 1,
-                         "colorscale": "Blues", "showscale": k == 1, "hoverongaps": False,
+                         "colorscale": WEIGHTS, "showscale": k == 1, "hoverongaps": False,
                          "x": list(range(T)), "y": list(range(T)),
                          "hovertemplate": "query %{y} → key %{x}: %{z}<extra>" + f"L{l}H{h}</extra>"})
             x0 = h / n_head + gap / 2

@@ -8,6 +8,7 @@ top five at every position.
 import numpy as np
 
 from fieldguide import interp, tinylm
+from fieldguide.demo import WEIGHTS
 
 TITLE = "Logit lens: what each layer would predict"
 BADGE = "TINY-REAL"
@@ -64,7 +65,7 @@ def render(prompt=DEFAULT_PROMPT, layer=2):
         "data": [{"type": "heatmap", "z": [[round(float(p), 3) for p in probs[i, :, 0]] for i in range(L + 1)],
                   "x": [f"{j}·{w}" for j, w in enumerate(words)], "y": [f"L{i}" for i in range(L + 1)],
                   "text": cell,
-                  "texttemplate": "%{text}", "colorscale": "Blues", "zmin": 0, "zmax": 1,
+                  "texttemplate": "%{text}", "colorscale": WEIGHTS, "zmin": 0, "zmax": 1,
                   "colorbar": {"title": {"text": "p(top)"}}}],
         "layout": {"title": {"text": "Top-1 prediction read from the residual stream (colour: its probability)"},
                    "height": 330, "xaxis": {"title": {"text": "position (the token just read)"}, "tickangle": -50},

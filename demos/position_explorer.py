@@ -11,6 +11,7 @@ import numpy as np
 from fieldguide import position as P
 from fieldguide import tinylm
 from fieldguide.embeddings import unit_rows
+from fieldguide.demo import WEIGHTS
 
 TITLE = "Position explorer: sinusoidal, RoPE, learned, ALiBi, none"
 BADGE = "TOY"
@@ -127,7 +128,7 @@ def render(scheme="sinusoidal", p=3, offset=5, d=64, base=10000, train_len=2048,
         fig = _heat(z, list(range(n)), list(range(n)),
                     "No positions: a head with equal scores" + (" under the causal mask" if causal else
                                                                 " and no mask"),
-                    "key position", "query position", colorscale="Blues")
+                    "key position", "query position", colorscale=WEIGHTS)
         alt = ("Uniform attention weights, " + ("causal: row p gives 1/(p+1) to each of its p+1 "
                "tokens, so rows differ by position" if causal else "no mask: every row is 1/24 "
                "everywhere, so no row knows where it is"))

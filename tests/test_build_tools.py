@@ -151,3 +151,12 @@ def test_svg_log_axis_within_one_decade_still_has_ticks():
            "layout": {"xaxis": {"type": "log"}, "yaxis": {"type": "log"}}}
     svg = svgplot.figure_svg(fig)
     assert ">4<" in svg or ">4.5<" in svg or ">3.5<" in svg     # y labels inside 3.1..4.7
+
+
+def test_svg_heatmap_named_scales_match_plotly_and_centre_on_zmid():
+    blues = svgplot.figure_svg({"data": [{"type": "heatmap", "z": [[0, 1]], "colorscale": "Blues"}]})
+    assert 'fill="rgb(5,10,172)"' in blues and 'fill="rgb(220,220,220)"' in blues     # plotly: dark = low
+    rev = svgplot.figure_svg({"data": [{"type": "heatmap", "z": [[0, 1]], "colorscale": "Blues_r"}]})
+    assert 'fill="rgb(220,220,220)"' in rev.split("<rect")[2]                          # reversed: light = low
+    mid = svgplot.figure_svg({"data": [{"type": "heatmap", "z": [[0, 3]], "zmid": 0, "colorscale": "RdBu"}]})
+    assert 'fill="rgb(190,190,190)"' in mid          # 0 sits at the middle of a diverging scale

@@ -14,6 +14,10 @@ from numbers import Number
 
 KINDS = ("range", "number", "select", "text", "textarea", "checkbox")
 
+# One colour scale for weights and probabilities in [0, 1] across the book: white for 0, dark blue
+# for 1 (plotly's own "Blues" runs the other way, dark for 0, which reads backwards for attention).
+WEIGHTS = [[0, "#ffffff"], [0.5, "#6baed6"], [1, "#08306b"]]
+
 
 def defaults(module) -> dict:
     return {c["name"]: c["default"] for c in module.CONTROLS}

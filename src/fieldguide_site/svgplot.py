@@ -421,9 +421,26 @@ def _rgb(c: str) -> tuple[int, int, int] | None:
     return None
 
 
+# plotly.js's own named scales (src/components/colorscale/scales.js), so the first paint matches
+NAMED = {
+    "Blues": [[0, "rgb(5,10,172)"], [0.35, "rgb(40,60,190)"], [0.5, "rgb(70,100,245)"],
+              [0.6, "rgb(90,120,245)"], [0.7, "rgb(106,137,247)"], [1, "rgb(220,220,220)"]],
+    "RdBu": [[0, "rgb(5,10,172)"], [0.35, "rgb(106,137,247)"], [0.5, "rgb(190,190,190)"],
+             [0.6, "rgb(220,170,132)"], [0.7, "rgb(230,145,90)"], [1, "rgb(178,10,28)"]],
+    "Greys": [[0, "rgb(0,0,0)"], [1, "rgb(255,255,255)"]],
+    "Viridis": [[0, "#440154"], [0.25, "#3b528b"], [0.5, "#21918c"], [0.75, "#5ec962"], [1, "#fde725"]],
+}
+
+
 def _scale(t: dict):
-    """value in [0, 1] -> (r, g, b): a colorscale given as [[position, colour], ...], or a blue ramp."""
+    """value in [0, 1] -> (r, g, b): a colorscale given as [[position, colour], ...] or by one of
+    plotly's names (with "_r" reversed); anything else gets a white-to-blue ramp."""
     cs = t.get("colorscale")
+    reverse = bool(t.get("reversescale"))
+    if isinstance(cs, str):
+        name = cs[:-2] if cs.endswith("_r") else cs
+        reverse ^= cs.endswith("_r")
+        cs = NAMED.get(name)
     stops = []
     if isinstance(cs, list):
         for pos, col in cs:
@@ -432,7 +449,7 @@ def _scale(t: dict):
                 stops.append((float(pos), rgb))
     if len(stops) < 2:
         stops = [(0.0, (255, 255, 255)), (1.0, (40, 85, 195))]
-    if t.get("reversescale"):
+    if reverse:
         stops = [(1 - p, c) for p, c in reversed(stops)]
 
     def colour(a):
@@ -451,6 +468,10 @@ def _heatmap(t, xax, yax):
     flat = [v for row in z for v in map(_num, row) if v is not None]
     zmin = _num(t.get("zmin")) if t.get("zmin") is not None else min(flat, default=0)
     zmax = _num(t.get("zmax")) if t.get("zmax") is not None else max(flat, default=1)
+    zmid = _num(t.get("zmid"))
+    if zmid is not None and t.get("zmin") is None and t.get("zmax") is None:   # plotly centres on zmid
+        half = max(abs(zmax - zmid), abs(zmid - zmin))
+        zmin, zmax = zmid - half, zmid + half
     span = (zmax - zmin) or 1
     colour = _scale(t)
     ncol = len(z[0]) if z else 0

@@ -214,7 +214,7 @@
     const fg = cs.getPropertyValue("--md-typeset-color").trim() || "#333";
     const l = Object.assign({}, layout);
     l.paper_bgcolor = "rgba(0,0,0,0)";
-    l.plot_bgcolor = "rgba(0,0,0,0)";
+    l.plot_bgcolor = layout.plot_bgcolor || "rgba(0,0,0,0)";   // a demo may colour masked cells
     l.font = Object.assign({ color: fg, family: cs.fontFamily }, layout.font || {});
     l.autosize = true;
     if (!l.height) l.height = 380;
