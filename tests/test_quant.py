@@ -87,3 +87,23 @@ def test_tinylm_perplexity_real_and_2bit_hurts():
     assert abs(q8 - base) / base < 0.01
     assert q2 > q8
     assert isinstance(quant.completion(("int", 8, "symmetric", "per-row", 128, False, False)), str)
+
+
+def test_chapter_claims_about_tinylm_bits():
+    """The chapter says: 8 and 6 bits change almost nothing, 4 and 3 very little, 2 bits hurts."""
+    base = quant.perplexity()
+    ppl = {b: quant.perplexity(("int", b, "symmetric", "group", 128, False, False)) for b in (8, 6, 4, 3, 2)}
+    assert abs(ppl[8] / base - 1) < 0.005 and abs(ppl[6] / base - 1) < 0.005
+    assert abs(ppl[4] / base - 1) < 0.03 and abs(ppl[3] / base - 1) < 0.03
+    assert ppl[2] / base - 1 > 0.1
+
+
+def test_precisions_and_a100_40_erratum():
+    from fieldguide import memory, models
+    n = models.Architecture.preset("Llama-3.1-70B").n_params
+    assert [round(quant.model_gb(n, p)) for p in ("fp16", "int8", "int4")] == [141, 71, 36]
+    assert 28 < quant.model_gb(n, "q3") < 30
+    cap = memory.gpu_capacity_bytes("A100 40GB") / 1e9
+    assert quant.model_gb(n, "int4") < cap < quant.model_gb(n, "int4") / 0.8   # weights fit, 20% headroom does not
+    assert quant.model_gb(n, "int4") == memory.weights_bytes("Llama-3.1-70B", "int4") / 1e9 or \
+        abs(quant.model_gb(n, "int4") - memory.weights_bytes("Llama-3.1-70B", "int4") / 1e9) < 1e-6

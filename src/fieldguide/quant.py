@@ -256,7 +256,8 @@ def synthetic(rows: int = 256, cols: int = 512, outlier_frac: float = 0.001, out
 # --- AWQ-style activation-aware scaling ----------------------------------------------------------
 
 def awq_scale(W, X, bits: int = 4, scheme: str = "symmetric", granularity: str = "group",
-              group_size: int = 128, alphas=(0.0, 0.25, 0.5, 0.75, 1.0)) -> dict:
+              group_size: int = 128, double_quant: bool = False,
+              alphas=(0.0, 0.25, 0.5, 0.75, 1.0)) -> dict:
     """Activation-aware per-input-channel scales, after Lin et al., "AWQ" (MLSys 2024).
 
     Channels whose inputs are large matter most. Multiply column j of W by s_j = mean|X_j|^α (and
@@ -272,7 +273,7 @@ def awq_scale(W, X, bits: int = 4, scheme: str = "symmetric", granularity: str =
     for a in alphas:
         s = act ** a
         s = s / np.sqrt(s.max() * s.min())
-        Wh = quantize(W * s, bits, scheme, granularity, group_size)["W_hat"] / s
+        Wh = quantize(W * s, bits, scheme, granularity, group_size, double_quant)["W_hat"] / s
         err = float(np.linalg.norm(X @ (Wh - W).T) / max(np.linalg.norm(y), 1e-300))
         if best is None or err < best["rel_out"] - 1e-12:
             best = {"alpha": a, "scales": s, "W_hat": Wh.astype(np.float32), "rel_out": err}
@@ -366,7 +367,7 @@ def quantized_tinylm(setting: tuple):
     for name in tinylm_layers():
         W, X = tinylm_matrix(name)
         if awq:
-            Wh = awq_scale(W, X, bits, scheme, gran, group)["W_hat"]
+            Wh = awq_scale(W, X, bits, scheme, gran, group, dq)["W_hat"]
         else:
             Wh = quantize(W, bits, scheme, gran, group, dq)["W_hat"]
         new[name] = np.ascontiguousarray(Wh.T, dtype=np.float32)
@@ -411,7 +412,32 @@ def completion(quant=None, prompt: str = COMPLETION_PROMPT, n: int = 16) -> str:
     return tl.decode(out)
 
 
-# --- whole models --------------------------------------------------------------------------------
+# --- whole models ---
+
+# Serving precisions: label, effective bits per weight (scales included), the tinylm setting that
+# stands for it. INT8 is per output channel (one FP16 scale per row of thousands: < 0.01 bit);
+# INT4 is group-128 with FP16 scales (GPTQ/AWQ layout); ~3-bit is group-64 with FP16 scales.
+PRECISIONS = {
+    "fp16": ("FP16", 16.0, ("float", "fp16")),
+    "fp8": ("FP8 E4M3", 8.0, ("float", "e4m3")),
+    "int8": ("INT8 per-row", 8.0, ("int", 8, "symmetric", "per-row", 128, False, False)),
+    "int4": ("INT4 group-128", 4.125, ("int", 4, "symmetric", "group", 128, False, False)),
+    "q3": ("~3-bit group-64", 3.25, ("int", 3, "symmetric", "group", 64, False, False)),
+}
+
+
+def precision(name: str) -> tuple:
+    if name not in PRECISIONS:
+        raise ValueError(f"unknown precision {name!r}; choose one of {', '.join(PRECISIONS)}")
+    return PRECISIONS[name]
+
+
+def model_gb(n_params: float, prec: str) -> float:
+    """Weight GB of a model at one of PRECISIONS."""
+    return weights_gb(n_params, precision(prec)[1])
+
+
+# -------------------------------------------------------------------------------------------------
 
 def weights_gb(n_params: float, bpw: float) -> float:
     """Weight memory in GB (10⁹ bytes) at an effective bits-per-weight, scales included."""
