@@ -15,8 +15,8 @@ MoE routing make the lines bend; `StepModel.from_preset` refuses those.)
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
+from functools import lru_cache
 
 import numpy as np
 
@@ -215,6 +215,18 @@ def simulate(sm: StepModel, reqs: dict, slots: int, mode: str = "continuous") ->
             "ttft_mean_s": float((first - arr).mean()),
             "tpot_mean_s": float(np.mean((finish - first) / np.maximum(out - 1, 1))),
             "arrival": arr, "admit": admit, "first": first, "finish": finish, "lane": lane}
+
+
+@lru_cache(maxsize=32)
+def step_model(model: str = "Llama-3.1-8B", gpu: str = "H100 SXM") -> StepModel:
+    """StepModel.from_preset for BF16 weights and cache on one GPU, cached (demos reuse it)."""
+    return StepModel.from_preset(model, gpu)
+
+
+def serve(workload: str, mode: str, slots: int = 32, arrival_rate: float = 5.0, seed: int = 0, n: int = 60,
+          model: str = "Llama-3.1-8B", gpu: str = "H100 SXM") -> dict:
+    """`n` requests of a synthetic workload served on the roofline model of `model` on one `gpu`."""
+    return simulate(step_model(model, gpu), requests(workload, n, arrival_rate, seed), slots, mode)
 
 
 # --- chunked prefill --------------------------------------------------------------------------------
