@@ -28,6 +28,11 @@ CONTROLS = [
 ]
 
 
+def _line(text):
+    """A continuation on one line: newlines shown as ↵."""
+    return text.replace("\n", " ↵ ")
+
+
 def render(model="70B", custom_b=30.0, precision="int4", kv_headroom=0.2, gpu="A100 80GB", gpus=1):
     if model not in MODELS and model != "custom":
         raise ValueError(f"Model: unknown choice {model!r}")
@@ -67,7 +72,7 @@ def render(model="70B", custom_b=30.0, precision="int4", kv_headroom=0.2, gpu="A
     return [
         {"kind": "stats", "items": [
             {"label": "weights", "value": f"{need:.1f}", "unit": "GB", "note": f"{bpw:g} bits/weight incl. scales"},
-            {"label": "per GPU", "value": f"{cap_gb:.1f}", "unit": "GB", "note": f"{spec['memory_gb']} GB card, usable"},
+            {"label": "per GPU", "value": f"{cap_gb:.1f}", "unit": "GB", "note": f"as the driver reports it; labelled {spec['memory_gb']} GB"},
             {"label": "verdict", "value": "fits" if fits else "does not fit"},
             {"label": "minimum GPUs", "value": str(min_gpus) if min_gpus is not None else "—"}]},
         {"kind": "plotly", "figure": fig, "alt": alt},
@@ -75,7 +80,8 @@ def render(model="70B", custom_b=30.0, precision="int4", kv_headroom=0.2, gpu="A
         {"kind": "stats", "items": [
             {"label": "tinylm perplexity, shipped", "value": f"{quant.perplexity():.3f}"},
             {"label": f"tinylm at {label}", "value": f"{setting_ppl:.3f}"}]},
-        {"kind": "code", "text": quant.COMPLETION_PROMPT + quant.completion(setting),
-         "caption": f"tinylm's greedy continuation at {label} (linear layers only)"},
+        {"kind": "code", "text": (f"as shipped:  {_line(quant.COMPLETION_PROMPT + quant.completion())}\n"
+                                  f"at {label}:  {_line(quant.COMPLETION_PROMPT + quant.completion(setting))}"),
+         "caption": f"tinylm's greedy continuation of a fixed prompt, as shipped and with its linear layers at {label}"},
         {"kind": "text", "text": tinylm.scale_note() + f" GPU memory as of {spec['as_of']}; source: {spec['source']}."},
     ]

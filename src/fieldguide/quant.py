@@ -104,7 +104,7 @@ def _blocks(W: np.ndarray, granularity: str, group_size: int) -> np.ndarray:
         return W.reshape(1, -1)
     if granularity == "per-row":
         return W
-    g = checks.whole("group size", group_size, 1)
+    g = min(checks.whole("group size", group_size, 1), W.shape[1])   # a group longer than a row is the row
     if W.shape[1] % g:
         raise ValueError(f"group size {g} does not divide the row length {W.shape[1]}")
     return W.reshape(-1, g)
@@ -294,7 +294,7 @@ CALIB_TEXT = (
     "defaults to read mode. Return True if the path refers to an existing directory."
 )
 LINEAR = ("attn.w_qkv", "attn.w_o", "mlp.w_in", "mlp.w_out")
-COMPLETION_PROMPT = "Return the number of"
+COMPLETION_PROMPT = "If the file does not exist,"
 
 
 def _tinylm():
@@ -398,7 +398,7 @@ def perplexity(quant=None, text: str = EVAL_TEXT) -> float:
 
 
 @lru_cache(maxsize=64)
-def completion(quant=None, prompt: str = COMPLETION_PROMPT, n: int = 16) -> str:
+def completion(quant=None, prompt: str = COMPLETION_PROMPT, n: int = 20) -> str:
     """Greedy continuation of a fixed prompt by tinylm (or a quantized copy)."""
     tl = _tinylm()
     m = _model_for(quant)
