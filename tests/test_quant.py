@@ -107,3 +107,10 @@ def test_precisions_and_a100_40_erratum():
     assert quant.model_gb(n, "int4") < cap < quant.model_gb(n, "int4") / 0.8   # weights fit, 20% headroom does not
     assert quant.model_gb(n, "int4") == memory.weights_bytes("Llama-3.1-70B", "int4") / 1e9 or \
         abs(quant.model_gb(n, "int4") - memory.weights_bytes("Llama-3.1-70B", "int4") / 1e9) < 1e-6
+
+
+def test_group_wider_than_row_is_the_row():
+    W, _ = quant.tinylm_matrix("h0.attn.w_qkv")          # rows of 128 inputs
+    a = quant.quantize(W, 4, "symmetric", "group", 256)
+    b = quant.quantize(W, 4, "symmetric", "per-row")
+    assert np.array_equal(a["W_hat"], b["W_hat"]) and a["block"] == 128
