@@ -27,6 +27,11 @@ def test_more_vectors_and_edges():
         sp.speedup(0.5, 0, 0.05)
 
 
+def test_concurrency_model_turns_speedup_into_slowdown():
+    assert sp.speedup_at_concurrency(0.7, 4, 0.05, 1) == pytest.approx(sp.speedup(0.7, 4, 0.05))
+    assert sp.speedup_at_concurrency(0.7, 4, 0.05, 256) < 1 < sp.speedup_at_concurrency(0.7, 4, 0.05, 32)
+
+
 def test_optimal_gamma_is_the_argmax_and_grows_with_alpha():
     for a, c in [(0.6, 0.05), (0.9, 0.02), (0.3, 0.2)]:
         g = sp.optimal_gamma(a, c)
@@ -89,9 +94,12 @@ def test_verify_pass_structure():
 
 
 def test_bigram_draft_beats_random_and_acceptance_peaks_near_greedy():
-    ids = tinylm.encode(inspect.getdoc(json.dumps))
-    big = sp.acceptance_on_text(sp.draft("bigram"), ids, (0.0, 1.0, 1.5))
-    rnd = sp.acceptance_on_text(sp.draft("random"), ids, (0.0, 1.0))
-    assert big[0.0] > big[1.0] > big[1.5]
+    big = {T: sp.measured_acceptance("bigram", T) for T in (0.0, 1.0, 1.5)}
+    rnd = {T: sp.measured_acceptance("random", T) for T in (0.0, 1.0, 1.5)}
+    assert big[0.0] > big[1.0] > big[1.5]                 # a draft that learned something: falls with T
+    assert rnd[0.0] < rnd[1.0] < rnd[1.5]                 # a uniform draft: the flat target suits it
     assert big[0.0] > rnd[0.0] and big[1.0] > rnd[1.0]
+    ids = tinylm.encode(inspect.getdoc(json.dumps))
+    direct = sp.acceptance_on_text(sp.draft("bigram"), ids, (0.0, 1.5))
+    assert direct[0.0] > direct[1.5]
     assert sp.draft_record()["corpus_sha256"] == tinylm.manifest()["corpus"]["sha256"]

@@ -83,18 +83,18 @@ def sample_exact(p, q, n: int, residual: bool = True, seed: int = 0) -> dict:
         raise ValueError("p and q must cover the same outcomes")
     n = checks.whole("samples", n, 1, 10_000_000)
     rng = np.random.default_rng(checks.whole("seed", seed, 0))
-    k = p.size
-    x = rng.choice(k, size=n, p=q)
-    ok = rng.random(n) < np.minimum(1.0, p[x] / q[x])
+    # Drawn per outcome rather than per step (same distribution, O(k) work): how many drafts
+    # land on each outcome, how many of those pass the min(1, p/q) test, where the rejected go.
+    drafted = rng.multinomial(n, q)
+    safe_q = np.where(q > 0, q, 1.0)
+    kept = rng.binomial(drafted, np.minimum(1.0, p / safe_q))
     fix = _residual_of(p, q) if residual else p
-    n_rej = int((~ok).sum())
-    out = np.concatenate([x[ok], rng.choice(k, size=n_rej, p=fix)]) if n_rej else x
-    counts = np.bincount(out, minlength=k)
+    counts = kept + rng.multinomial(int(n - kept.sum()), fix)
     freq = counts / n
     alpha = float(np.minimum(p, q).sum())
     expected = p if residual else np.minimum(p, q) + (1 - alpha) * p
     return {"counts": counts, "freq": freq, "tv": 0.5 * float(np.abs(freq - p).sum()),
-            "accept_rate": float(ok.mean()), "alpha": alpha, "expected": expected,
+            "accept_rate": float(kept.sum() / n), "alpha": alpha, "expected": expected,
             "bias": 0.5 * float(np.abs(expected - p).sum()), "floor": noise_floor(p, n)}
 
 
@@ -124,6 +124,24 @@ def optimal_gamma(alpha: float, c: float, gamma_max: int = 64, bonus: bool = Tru
     gm = checks.whole("largest gamma", gamma_max, 1, 1000)
     s = [speedup(alpha, g, c, bonus) for g in range(1, gm + 1)]
     return int(np.argmax(s)) + 1
+
+
+def speedup_at_concurrency(alpha: float, gamma: int, c: float, concurrency: int,
+                           ridge: float = 295.0, bonus: bool = True) -> float:
+    """A MODEL of why speculation loses under load (not a measurement). A target pass over n token
+    positions costs max(1, n / ridge) of a batch-1 pass: free until the batch reaches the roofline's
+    ridge, then proportional to the work (ridge = fieldguide.serving.ridge_batch, about 295 for BF16
+    weights on an H100). Plain decoding of B streams costs t(B) per token each; a speculative pass
+    costs t(B (gamma + 1)) for the verify plus gamma draft steps of c * t(B), and yields
+    expected_tokens per stream. Attention, the draft's own ridge and scheduling are ignored."""
+    b = checks.number("concurrency", concurrency, 1, 1e6)
+    ridge = checks.number("ridge batch", ridge, 1, 1e6)
+    g = checks.whole("draft length gamma", gamma, 1, 1000)
+    c = checks.number("cost ratio c", c, 0, 10)
+
+    def t(n):
+        return max(1.0, n / ridge)
+    return expected_tokens(alpha, g, bonus) * t(b) / (t(b * (g + 1)) + g * c * t(b))
 
 
 # ---------- drafts and a target ----------
@@ -307,3 +325,31 @@ def acceptance_on_text(draft, ids, temperatures=(0.0, 0.5, 1.0, 1.5), model: str
                 vals.append(float(np.minimum(sampling.softmax(z, T), draft.probs(ids[: i + 1], T)).sum()))
         out[T] = float(np.mean(vals))
     return out
+
+
+# A passage written for this book in the style of the corpus (not copied from it), for measuring
+# acceptance along text the draft did not count.
+SAMPLE_TEXT = (
+    "Return a new list containing the items of the iterable in sorted order. If the key function "
+    "is given, it is called once for each item and the items are compared by the values it returns. "
+    "The sort is stable: two items that compare equal keep their original order. Raise a TypeError "
+    "if the items cannot be compared with each other, and a ValueError if the list was modified "
+    "while it was being sorted. The default value of reverse is False; set it to True to sort from "
+    "the largest item to the smallest.\n\nThis function does not change its argument. To sort a "
+    "list in place, call its sort method instead, which returns None."
+)
+
+
+@lru_cache(maxsize=None)
+def measured_acceptance(draft_name: str, T: float) -> float:
+    """acceptance_on_text for a shipped draft along SAMPLE_TEXT at one temperature (0 = greedy)."""
+    from . import tinylm
+    return acceptance_on_text(draft(draft_name), tinylm.encode(SAMPLE_TEXT), (float(T),))[float(T)]
+
+
+@lru_cache(maxsize=32)
+def measured_run(draft_name: str, prompt: str, n: int = 60, gamma: int = 4, mode: str = "greedy",
+                 T: float = 1.0, seed: int = 0) -> dict:
+    """generate() with tinylm as the target and a shipped draft, from a prompt's text (cached)."""
+    from . import tinylm
+    return generate(TinyLMTarget(), draft(draft_name), tinylm.encode(prompt), n, gamma, mode, T, seed)
