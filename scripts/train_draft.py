@@ -11,8 +11,10 @@ is deterministic: no seed is involved.
 from __future__ import annotations
 
 import sys
+from pathlib import Path
 
-sys.path.insert(0, "scripts")
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "scripts"))
 from kernels import pin  # noqa: E402
 
 pin()
@@ -20,7 +22,6 @@ pin()
 import hashlib  # noqa: E402
 import json  # noqa: E402
 import time  # noqa: E402
-from pathlib import Path  # noqa: E402
 
 import numpy as np  # noqa: E402
 
@@ -28,7 +29,7 @@ import corpus  # noqa: E402
 from fieldguide import tinylm  # noqa: E402
 
 K = 16
-OUT = Path("src/fieldguide/data")
+OUT = ROOT / "src" / "fieldguide" / "data"
 
 
 def main():
