@@ -79,13 +79,15 @@ def test_static_strands_slots_continuous_refills():
 @pytest.mark.parametrize("mode", batching.MODES)
 def test_simulation_identities(workload, mode):
     r = batching.requests(workload, 40, 20, 3)
-    s = batching.simulate(SM, r, 16, mode)
+    s = batching.simulate(SM, r, 16, mode, batching.step_model(batching.DRAFT))
     assert s["tokens_per_s"] * s["makespan_s"] == pytest.approx(r["output"].sum())
     assert np.all(r["arrival"] <= s["admit"]) and np.all(s["admit"] < s["first"])
     assert np.all(s["first"] <= s["finish"])
     assert 0 < s["utilization"] <= 1 and s["mean_batch"] == pytest.approx(16 * s["utilization"])
-    # each decode iteration takes at least the batch-1 weight read
-    assert np.all(s["finish"] - s["first"] >= (r["output"] - 1) * float(SM.step(1, 0)) * (1 - 1e-9))
+    # each iteration takes at least the batch-1 weight read, and yields 1 token per stream (or the
+    # speculative average)
+    gain = 1 if mode != "continuous + speculative" else batching.speculative.expected_tokens(0.7, 4)
+    assert np.all(s["finish"] - s["first"] >= ((r["output"] - 1) / gain - 1) * float(SM.step(1, 0)))
     # no slot ever holds two requests at once
     for lane in set(s["lane"]):
         idx = np.flatnonzero(s["lane"] == lane)
@@ -95,7 +97,7 @@ def test_simulation_identities(workload, mode):
 
 def test_continuous_beats_static_on_ragged_lengths():
     r = batching.requests("bimodal 50 & 5,000", 60, 5, 0)
-    st, co = (batching.simulate(SM, r, 32, m) for m in batching.MODES)
+    st, co = (batching.simulate(SM, r, 32, m) for m in ("static", "continuous"))
     assert co["tokens_per_s"] > 1.5 * st["tokens_per_s"]
     assert co["latency_mean_s"] < st["latency_mean_s"] / 2
 
@@ -105,6 +107,28 @@ def test_light_load_throughput_is_the_offered_load():
     co = batching.simulate(SM, r, 32, "continuous")
     offered = r["output"].sum() / (r["arrival"][-1] - r["arrival"][0])
     assert co["tokens_per_s"] == pytest.approx(offered, rel=0.1)
+
+
+def test_speculative_mode():
+    # α = 0.7, γ = 4: (1 − 0.7⁵)/(1 − 0.7) ≈ 2.77 tokens per pass; each pass costs a verify over 5
+    # positions plus 4 draft steps of the 1B model
+    draft = batching.step_model("Llama-3.2-1B")
+    r = _one([100], [12])
+    s = batching.simulate(SM, r, 4, "continuous + speculative", draft)
+    gain = batching.speculative.expected_tokens(0.7, 4)
+    assert gain == pytest.approx(2.7731, abs=1e-4)
+    passes = int(np.ceil(12 / gain))
+    assert passes == 5
+    t = float(SM.step(1, 100, SM.prefill_flops(100), 5)) + 4 * float(draft.step(1, 100)) \
+        + draft.prefill_flops(100) / draft.peak
+    t += sum(float(SM.step(1, 100 + j * gain, 0, 5)) + 4 * float(draft.step(1, 100 + j * gain))
+             for j in range(1, passes))
+    assert s["finish"][0] == pytest.approx(t)
+    # at light load speculation cuts time per token; it needs a draft
+    a, b = (batching.serve("chat-uniform", m) for m in ("continuous", "continuous + speculative"))
+    assert b["tpot_mean_s"] < 0.7 * a["tpot_mean_s"]
+    with pytest.raises(ValueError, match="draft"):
+        batching.simulate(SM, r, 4, "continuous + speculative")
 
 
 def test_chunked_prefill():

@@ -15,12 +15,13 @@ MoE routing make the lines bend; `StepModel.from_preset` refuses those.)
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from functools import lru_cache
 
 import numpy as np
 
-from . import checks, memory, models, serving
+from . import checks, memory, models, serving, speculative
 
 # The source's batch table (000 L1668–1675): step time T_B in ms at batch B, a Llama-70B-class model on
 # H100s as the source states it. Throughput is B / T_B; the source's printed tok/s are these rounded.
@@ -53,12 +54,19 @@ class StepModel:
         return cls(d0["weight_bytes_read"], d1["kv_bytes_read"] / 1024, d0["flops"],
                    (d1["flops"] - d0["flops"]) / 1024, bw, peak, f"{model} on {n_gpus}× {gpu}")
 
-    def step(self, batch, sum_context, prefill_flops=0.0):
+    def step(self, batch, sum_context, prefill_flops=0.0, positions=1):
         """Seconds for one iteration: `batch` decoding sequences holding `sum_context` cached tokens in
-        all, plus any prefill FLOPs done in the same pass (the weights are read once for both)."""
+        all, plus any prefill FLOPs done in the same pass (the weights are read once for both).
+        `positions` > 1 scores that many positions per sequence (a speculative verify pass): the
+        arithmetic multiplies, the weight and cache reads do not."""
+        if isinstance(sum_context, (int, float)):          # scalar fast path: the simulation's hot loop
+            return max((self.weight_bytes + self.kv_bytes_per_token * sum_context) / self.bandwidth,
+                       (positions * (self.flops_per_token * batch + self.attn_flops_per_cached * sum_context)
+                        + prefill_flops) / self.peak)
         mem = (self.weight_bytes + self.kv_bytes_per_token * np.asarray(sum_context, float)) / self.bandwidth
-        comp = (self.flops_per_token * np.asarray(batch, float)
-                + self.attn_flops_per_cached * np.asarray(sum_context, float) + prefill_flops) / self.peak
+        comp = (positions * (self.flops_per_token * np.asarray(batch, float)
+                             + self.attn_flops_per_cached * np.asarray(sum_context, float))
+                + prefill_flops) / self.peak
         return np.maximum(mem, comp)
 
     def prefill_flops(self, tokens, start=0):
@@ -117,7 +125,10 @@ WORKLOADS = {
     "bimodal 50 & 5,000": "prompts 500 tokens; 80% of replies are 50 tokens, 20% are 5,000",
     "bursty agent": "prompts 3,000–6,000 tokens (tool context), replies 20–300, arrivals in bursts of 8",
 }
-MODES = ("static", "continuous")
+MODES = ("static", "continuous", "continuous + speculative")
+# speculative mode: a Llama-3.2-1B draft proposes SPEC_GAMMA tokens per pass, each accepted with an
+# assumed probability SPEC_ALPHA (a TOY choice, not a measured rate)
+DRAFT, SPEC_ALPHA, SPEC_GAMMA = "Llama-3.2-1B", 0.7, 4
 
 
 def requests(workload: str, n: int, arrival_rate: float, seed: int) -> dict:
@@ -142,7 +153,8 @@ def requests(workload: str, n: int, arrival_rate: float, seed: int) -> dict:
     return {"arrival": t - t[0], "prompt": prompt.astype(int), "output": out.astype(int)}
 
 
-def simulate(sm: StepModel, reqs: dict, slots: int, mode: str = "continuous") -> dict:
+def simulate(sm: StepModel, reqs: dict, slots: int, mode: str = "continuous", draft: StepModel | None = None,
+             alpha: float = SPEC_ALPHA, gamma: int = SPEC_GAMMA) -> dict:
     """Serve `reqs` with at most `slots` sequences per iteration, iteration by iteration.
 
     static: when the engine is idle it takes up to `slots` waiting requests, prefills them together and
@@ -150,17 +162,25 @@ def simulate(sm: StepModel, reqs: dict, slots: int, mode: str = "continuous") ->
     (Orca-style iteration-level scheduling): before every iteration, finished requests leave and
     waiting ones fill the free slots. A newly admitted request is prefilled whole in the iteration that
     admits it, which also emits its first token; every running request emits one token per iteration.
+    continuous + speculative: as continuous, but each iteration is `gamma` steps of the `draft` model
+    plus one verify pass of the target over gamma + 1 positions per sequence, and every running
+    request gains speculative.expected_tokens(alpha, gamma) tokens — the average, not a random draw.
     """
     if mode not in MODES:
         raise ValueError(f"mode must be one of {', '.join(MODES)}, got {mode!r}")
     cap = checks.whole("slots", slots, 1, 100000)
+    spec = mode == "continuous + speculative"
+    if spec and draft is None:
+        raise ValueError("speculative mode needs a draft StepModel")
+    gain = speculative.expected_tokens(alpha, gamma) if spec else 1.0
+    positions = gamma + 1 if spec else 1
     arr, pr, out = reqs["arrival"], reqs["prompt"], reqs["output"]
     n = len(arr)
     admit, first, finish, lane = (np.zeros(n), np.zeros(n), np.zeros(n), np.zeros(n, int))
     t, nxt, done = 0.0, 0, 0
     queue: list[int] = []
     active: list[int] = []
-    remaining = out.astype(int).copy()
+    remaining = out.astype(float).copy()
     ctx = pr.astype(float).copy()
     free = list(range(cap))[::-1]
     busy_s = slot_s = 0.0
@@ -169,7 +189,7 @@ def simulate(sm: StepModel, reqs: dict, slots: int, mode: str = "continuous") ->
             queue.append(nxt)
             nxt += 1
         new = []
-        if mode == "continuous" or not active:
+        if mode != "static" or not active:
             while queue and free:
                 i = queue.pop(0)
                 lane[i] = free.pop()
@@ -179,14 +199,26 @@ def simulate(sm: StepModel, reqs: dict, slots: int, mode: str = "continuous") ->
         if not active:
             t = float(arr[nxt])
             continue
+        act = np.array(active)
         b = len(active)
-        k = int(min(remaining[i] for i in active))
-        s0 = float(sum(ctx[i] for i in active))
-        times = sm.step(b, s0 + b * np.arange(k))
+        k = max(1, math.ceil(float(remaining[act].min()) / gain - 1e-9))
+        s0 = float(ctx[act].sum())
+        look_ahead = mode != "static" and free and nxt < n
+        if look_ahead:
+            # steps only grow, so the first one bounds how many can pass before the next arrival
+            t_lo = sm.step(b, s0, 0.0, positions) + (gamma * draft.step(b, s0) if spec else 0.0)
+            k = min(k, math.ceil((arr[nxt] - t) / t_lo) + 1)
+        sums = s0 + gain * b * np.arange(k)
+        times = sm.step(b, sums, 0.0, positions)
+        if spec:
+            times = times + gamma * draft.step(b, sums)
         if new:
-            times[0] = float(sm.step(b, s0, sum(sm.prefill_flops(pr[i]) for i in new)))
+            pre = sum(sm.prefill_flops(pr[i]) for i in new)
+            times[0] = float(sm.step(b, s0, pre, positions))
+            if spec:
+                times[0] += gamma * float(draft.step(b, s0)) + sum(draft.prefill_flops(pr[i]) for i in new) / draft.peak
         cum = t + np.cumsum(times)
-        if mode == "continuous" and free and nxt < n:
+        if look_ahead:
             # stop after the iteration during which the next request arrives
             k = min(k, int(np.searchsorted(cum, arr[nxt])) + 1)
         for i in new:
@@ -194,17 +226,13 @@ def simulate(sm: StepModel, reqs: dict, slots: int, mode: str = "continuous") ->
         busy_s += float(cum[k - 1] - t)
         slot_s += float(cum[k - 1] - t) * b
         t = float(cum[k - 1])
-        still = []
-        for i in active:
-            remaining[i] -= k
-            ctx[i] += k
-            if remaining[i] == 0:
-                finish[i] = t
-                free.append(lane[i])
-                done += 1
-            else:
-                still.append(i)
-        active = still
+        remaining[act] -= k * gain
+        ctx[act] += k * gain
+        ended = remaining[act] <= 1e-9
+        finish[act[ended]] = t
+        free += lane[act[ended]].tolist()
+        done += int(ended.sum())
+        active = act[~ended].tolist()
     lat = finish - arr
     tokens = int(out.sum())
     span = float(finish.max() - arr[0])
@@ -226,7 +254,8 @@ def step_model(model: str = "Llama-3.1-8B", gpu: str = "H100 SXM") -> StepModel:
 def serve(workload: str, mode: str, slots: int = 32, arrival_rate: float = 5.0, seed: int = 0, n: int = 60,
           model: str = "Llama-3.1-8B", gpu: str = "H100 SXM") -> dict:
     """`n` requests of a synthetic workload served on the roofline model of `model` on one `gpu`."""
-    return simulate(step_model(model, gpu), requests(workload, n, arrival_rate, seed), slots, mode)
+    draft = step_model(DRAFT, gpu) if mode == "continuous + speculative" else None
+    return simulate(step_model(model, gpu), requests(workload, n, arrival_rate, seed), slots, mode, draft)
 
 
 # --- chunked prefill --------------------------------------------------------------------------------
