@@ -103,3 +103,14 @@ def test_bigram_draft_beats_random_and_acceptance_peaks_near_greedy():
     direct = sp.acceptance_on_text(sp.draft("bigram"), ids, (0.0, 1.5))
     assert direct[0.0] > direct[1.5]
     assert sp.draft_record()["corpus_sha256"] == tinylm.manifest()["corpus"]["sha256"]
+
+
+def test_shipped_bigram_matches_its_record():
+    import hashlib
+    from pathlib import Path
+    import fieldguide.data
+    rec = sp.draft_record()
+    raw = (Path(fieldguide.data.__file__).parent / "draft_bigram.npz").read_bytes()
+    assert hashlib.sha256(raw).hexdigest() == rec["npz_sha256"]
+    d = sp.draft("bigram")
+    assert d.top_ids.shape == (rec["vocab_size"], rec["k"]) and rec["script"] == "scripts/train_draft.py"
