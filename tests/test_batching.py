@@ -151,3 +151,25 @@ def test_bad_inputs():
         batching.simulate(SM, batching.requests("chat-uniform", 5, 1, 0), 4, "greedy")
     with pytest.raises(ValueError, match="slots"):
         batching.simulate(SM, batching.requests("chat-uniform", 5, 1, 0), 0)
+
+
+# --- the chapter's sentences (docs/act-5/batching.md) stay true --------------------------------------
+
+def test_chapter_claims():
+    c2, c16 = batching.throughput_curve(context=2048), batching.throughput_curve(context=16384)
+    assert c16["knee"] < c2["knee"]                                     # the knee moves left at 16K …
+    assert c16["kv_fit_batch"] < c16["slo_batch"]                       # … and memory binds, not the SLO
+    assert batching.throughput_curve(tpot_slo_ms=10)["slo_batch"] < c2["slo_batch"]
+    # at B = 64 and 2K the cache read outweighs the weights, and the arithmetic is a small share
+    assert 64 * 2048 * SM.kv_bytes_per_token > SM.weight_bytes
+    assert 64 * (SM.flops_per_token + SM.attn_flops_per_cached * 2048) / SM.peak < 0.2 * float(SM.step(64, 64 * 2048))
+    st, co, sp = (batching.serve("bimodal 50 & 5,000", m) for m in batching.MODES)
+    assert co["utilization"] > st["utilization"] and co["tokens_per_s"] > st["tokens_per_s"]
+    assert co["ttft_mean_s"] < 0.01 * st["ttft_mean_s"]
+    assert sp["tpot_mean_s"] < co["tpot_mean_s"]
+    # long prompts admitted whole stall the decoders: continuous has the worse time per token here
+    ag_st, ag_co = (batching.serve("bursty agent", m) for m in ("static", "continuous"))
+    assert ag_co["tpot_mean_s"] > ag_st["tpot_mean_s"] and ag_co["latency_mean_s"] < ag_st["latency_mean_s"]
+    # at 1 request/s both modes serve about the offered load
+    lo = [batching.serve("chat-uniform", m, 32, 1)["tokens_per_s"] for m in ("static", "continuous")]
+    assert abs(lo[0] - lo[1]) < 0.05 * lo[1]
