@@ -36,9 +36,9 @@ def _gantt(s):
            "x": [], "base": [], "y": [], "marker": {"color": "#e9c46a"}}
     dec = {"type": "bar", "orientation": "h", "name": "decoding", "x": [], "base": [], "y": [],
            "marker": {"color": "#264653"}}
-    for i in range(s["n"]):
+    for i in sorted(range(s["n"]), key=lambda i: (s["lane"][i], s["admit"][i])):
         if s["lane"][i] < LANES_SHOWN:
-            y = f"lane {s['lane'][i] + 1}"
+            y = int(s["lane"][i]) + 1
             pre["x"].append(float(s["first"][i] - s["admit"][i]))
             pre["base"].append(float(s["admit"][i]))
             pre["y"].append(y)
@@ -46,7 +46,7 @@ def _gantt(s):
             dec["base"].append(float(s["first"][i]))
             dec["y"].append(y)
     layout = {"barmode": "overlay", "xaxis": {"title": {"text": "time (s, roofline model)"}},
-              "yaxis": {"title": {"text": "slot"}, "autorange": "reversed", "type": "category"},
+              "yaxis": {"title": {"text": "slot (lane)"}, "autorange": "reversed"},
               "legend": {"orientation": "h", "y": -0.25}, "margin": {"t": 20}, "bargap": 0.3}
     return {"data": [pre, dec], "layout": layout}
 
