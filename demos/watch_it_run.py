@@ -10,7 +10,7 @@ throughput is simply the offered load and the modes converge. The speculative mo
 Llama-3.2-1B draft proposing 4 tokens per pass, each accepted with an assumed probability of 0.7.
 """
 
-from fieldguide import batching, checks, speculative
+from fieldguide import batching, checks, serving, speculative
 
 TITLE = "Watch it run: static vs continuous batching"
 BADGE = "TOY"
@@ -59,7 +59,7 @@ def render(workload="bimodal 50 & 5,000", arrival=5, slots=32, mode="continuous"
     rate, seed = checks.number("arrival rate", arrival, 0.1, 50), checks.whole("seed", seed, 0, 9999)
     runs = {m: batching.serve(workload, m, slots, rate, seed, N_REQUESTS, MODEL, GPU) for m in batching.MODES}
     s = runs[mode]
-    usd_per_1k = price / 3600 / s["tokens_per_s"] * 1000
+    usd_per_1k = serving.usd_per_mtok(price, s["tokens_per_s"]) / 1000
     items = [
         {"label": "Throughput", "value": f"{s['tokens_per_s']:,.0f}", "unit": "output tok/s",
          "note": f"{s['tokens']:,} tokens in {s['makespan_s']:,.1f} s"},
