@@ -19,6 +19,7 @@ overflow ("dropped": they skip the layer and ride the residual stream).
 
 from __future__ import annotations
 
+import functools
 import math
 from dataclasses import replace
 
@@ -242,16 +243,23 @@ def train_router(n_experts: int, k: int, *, gating="softmax-topk", temperature=1
             offset = offset - lr * dz.sum(axis=0)
         elif balancing == "bias":
             bias = bias_balance(bias, counts, rate)
-    return {"W": W, "offset": offset, "bias": bias, "rng": rng,
-            "imbalance": hist_imb, "aux": hist_aux}
+    return {"W": W, "offset": offset, "bias": bias, "imbalance": hist_imb, "aux": hist_aux}
+
+
+@functools.lru_cache(maxsize=16)
+def _trained(*args) -> dict:
+    """train_router, remembered: a demo that only changes the routed batch does not retrain."""
+    n, k, gating, temperature, skew, balancing, aux_coef, steps, seed = args
+    return train_router(n, k, gating=gating, temperature=temperature, skew=skew, balancing=balancing,
+                        aux_coef=aux_coef, steps=steps, seed=seed)
 
 
 def simulate(n_experts: int, k: int, tokens: int, *, gating="softmax-topk", temperature=1.0,
              skew=1.0, balancing="none", aux_coef=1e-2, capacity_factor=1.25, steps=0,
              seed=0) -> dict:
     """Train the toy router for `steps`, then route one evaluation batch of `tokens` tokens."""
-    tr = train_router(n_experts, k, gating=gating, temperature=temperature, skew=skew,
-                      balancing=balancing, aux_coef=aux_coef, steps=steps, seed=seed)
+    tr = _trained(int(n_experts), int(k), gating, float(temperature), float(skew), balancing,
+                  float(aux_coef), int(steps), int(seed))
     t = checks.whole("tokens", tokens, 1, 100000)
     x = np.random.default_rng(seed + 1).normal(0, 1, (t, TOY_DIM))
     r = route(x @ tr["W"] + tr["offset"], k, gating, temperature, tr["bias"])
@@ -261,7 +269,7 @@ def simulate(n_experts: int, k: int, tokens: int, *, gating="softmax-topk", temp
     return {**r, "counts": counts, "capacity": cap, **d,
             "aux": aux_loss(r["probs"], r["experts"], n_experts),
             "imbalance": float(counts.max() / counts.mean()),
-            "history_imbalance": tr["imbalance"], "history_aux": tr["aux"]}
+            "history_imbalance": list(tr["imbalance"]), "history_aux": list(tr["aux"])}
 
 
 # --- serving: memory holds everything, bandwidth is not sparse -------------------------------------
