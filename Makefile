@@ -72,12 +72,14 @@ train: $(STAMP)
 	$(PY) scripts/train.py
 	$(PY) scripts/train_sae.py
 	$(PY) scripts/train_sweep.py
+	$(PY) scripts/train_draft.py
 	$(PY) scripts/train_rnn.py
 
 train-check: $(STAMP)
 	$(PY) scripts/train.py --check
 	$(PY) scripts/train_sae.py --check
 	$(PY) scripts/train_sweep.py --check
+	$(PY) scripts/train_draft.py --check
 	$(PY) scripts/train_rnn.py --check
 
 clean:

@@ -43,8 +43,13 @@ def main():
     order = np.lexsort((np.arange(V)[None, :].repeat(V, 0), -pair), axis=1)[:, :K]  # count desc, id asc
     top_ids = order.astype(np.int16)
     top_counts = np.take_along_axis(pair, order, axis=1).astype(np.int32)
-    np.savez_compressed(OUT / "draft_bigram.npz", top_ids=top_ids, top_counts=top_counts,
-                        unigram=uni.astype(np.int32))
+    arrays = {"top_ids": top_ids, "top_counts": top_counts, "unigram": uni.astype(np.int32)}
+    if "--check" in sys.argv[1:]:          # compare with the shipped arrays, write nothing
+        with np.load(OUT / "draft_bigram.npz") as z:
+            same = all(np.array_equal(z[k], v) for k, v in arrays.items())
+        print(f"[check] bigram draft: {'reproduces' if same else 'DIFFERS FROM'} the shipped arrays", flush=True)
+        return 0 if same else 1
+    np.savez_compressed(OUT / "draft_bigram.npz", **arrays)
     kept = float(top_counts.sum() / max(1, pair.sum()))
     record = {"model": "draft_bigram", "script": "scripts/train_draft.py", "seed": None,
               "what": "for each previous token, its top-k next tokens by count in tinylm's training corpus; "
@@ -56,7 +61,8 @@ def main():
               "seconds": round(time.time() - t0, 1), "as_of": time.strftime("%Y-%m-%d")}
     (OUT / "draft_bigram.json").write_text(json.dumps(record, indent=1) + "\n", encoding="utf-8")
     print(json.dumps({k: v for k, v in record.items()}, indent=1))
+    return 0
 
 
 if __name__ == "__main__":
-    main()
+    sys.exit(main())
