@@ -66,13 +66,14 @@ bench: site chromium
 	$(PY) bench/bench_runtime.py
 
 # The training scripts pin threads and SIMD kernels themselves (scripts/kernels.py): the same
-# bits on any x86-64 with AVX2. About 35 minutes on one core in all. The SAE and the size sweep
+# bits on any x86-64 with AVX2. About 45 minutes in all. The SAE and the size sweep
 # read tinylm's weights or tokenizer, so they follow train.py.
 train: $(STAMP)
 	$(PY) scripts/train.py
 	$(PY) scripts/train_sae.py
 	$(PY) scripts/train_sweep.py
 	$(PY) scripts/train_draft.py
+	$(PY) scripts/train_grokking.py
 	$(PY) scripts/train_rnn.py
 
 train-check: $(STAMP)
@@ -80,6 +81,7 @@ train-check: $(STAMP)
 	$(PY) scripts/train_sae.py --check
 	$(PY) scripts/train_sweep.py --check
 	$(PY) scripts/train_draft.py --check
+	$(PY) scripts/train_grokking.py --check
 	$(PY) scripts/train_rnn.py --check
 
 clean:
