@@ -126,7 +126,8 @@ def generate(ids, n: int, temperature: float = 1.0, top_k: int = 0, top_p: float
         raise ValueError("need at least one token of context")
     rng = np.random.default_rng(int(seed))
     ids = ids[-(m.cfg.n_ctx - 1):]
-    logits, cache, _ = m.forward(ids, last_only=True)
+    first, cache = _prefix(tuple(ids), model)          # the same cached pass next_logits uses
+    logits, cache = first[None], cache.copy()
     out, probs = [], []
     for _ in range(int(n)):
         z = logits[-1].astype(np.float64)
@@ -148,6 +149,8 @@ def continuation_logprobs(ids, target, temperature: float = 1.0, model: str = "t
     ids, target = [int(i) for i in ids], [int(t) for t in target]
     if not ids or not target:
         raise ValueError("need a context and at least one target token")
+    if not temperature > 0:
+        raise ValueError("temperature must be > 0 to score a continuation")
     if len(ids) + len(target) - 1 > load(model).cfg.n_ctx:
         raise ValueError(f"context and target together exceed the model's {load(model).cfg.n_ctx} tokens")
     first, cache = _prefix(tuple(ids), model)        # the prompt's pass is shared with next_logits
@@ -155,8 +158,6 @@ def continuation_logprobs(ids, target, temperature: float = 1.0, model: str = "t
     if len(target) > 1:                              # the rest reuses the prompt's KV cache
         rows.append(load(model).forward(target[:-1], cache=cache.copy())[0])
     rows = np.concatenate(rows).astype(np.float64)
-    if not temperature > 0:
-        raise ValueError("temperature must be > 0 to score a continuation")
     return np.array([sampling.log_softmax(r / temperature)[t] for r, t in zip(rows, target)])
 
 
