@@ -209,8 +209,6 @@ def _subplot(traces, xs_spec, ys_spec, px0, px1, py0, py1, gi, axes=None, names=
             y = y or list(range(len(z)))
         if kind == "histogram":
             x, y = _histogram(t)
-        if kind == "bar" and t.get("orientation") == "h":
-            pass
         if _is_cat(x):
             xcat = xcat or []
             xcat += [v for v in x if v not in xcat]
